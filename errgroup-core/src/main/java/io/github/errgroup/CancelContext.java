@@ -1,0 +1,204 @@
+package io.github.errgroup;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A node of the cancellation tree: the one implementation of {@link GroupContext}.
+ *
+ * <h2>State</h2>
+ * One field, {@code cause}, changed once by compare-and-set:
+ * <pre>
+ *   LIVE (cause == null) --cancel(c)--&gt; CANCELLED (cause == c)
+ * </pre>
+ * The thread whose compare-and-set wins does all the side effects, once: first
+ * {@link #cancelled(Throwable)} (a group interrupts its running tasks and drops its pending ones),
+ * then the {@code onCancel} callbacks, which include the children's "cancel me too" callbacks.
+ *
+ * <h2>Callbacks, exactly once</h2>
+ * Callbacks live in a concurrent set, created on first use. Whoever removes a callback from the set
+ * owns it: the canceller runs what it removes, {@code Registration.close()} discards what it removes.
+ * Registration adds first and reads {@code cause} second; cancellation writes {@code cause} first and
+ * drains second. So a callback added during the drain is either seen by the drain or sees the cause
+ * itself and removes-and-runs it in the registering thread; the set's {@code remove} decides which
+ * one runs it, and only one does.
+ */
+abstract non-sealed class CancelContext implements GroupContext {
+
+	private static final ThreadLocal<CancelContext> CURRENT = new ThreadLocal<>();
+
+	private static final VarHandle CAUSE;
+
+	private static final VarHandle CALLBACKS;
+
+	static {
+		try {
+			MethodHandles.Lookup lookup = MethodHandles.lookup();
+			CAUSE = lookup.findVarHandle(CancelContext.class, "cause", Throwable.class);
+			CALLBACKS = lookup.findVarHandle(CancelContext.class, "callbacks", Set.class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
+	}
+
+	private final String name;
+
+	private final Instant deadline;
+
+	private volatile Throwable cause;
+
+	private volatile Set<Callback> callbacks;
+
+	CancelContext(String name, Instant deadline) {
+		this.name = name;
+		this.deadline = deadline;
+	}
+
+	static CancelContext currentOrNull() {
+		return CURRENT.get();
+	}
+
+	/**
+	 * Makes {@code context} current on this thread and returns what was current before, for
+	 * {@link #restore(CancelContext)}.
+	 */
+	static CancelContext bind(CancelContext context) {
+		CancelContext previous = CURRENT.get();
+		CURRENT.set(context);
+		return previous;
+	}
+
+	static void restore(CancelContext previous) {
+		if (previous == null) {
+			CURRENT.remove();
+		}
+		else {
+			CURRENT.set(previous);
+		}
+	}
+
+	/**
+	 * Cancels this context with the given cause unless it was cancelled before.
+	 * @return whether this call cancelled it
+	 */
+	final boolean cancel(Throwable cause) {
+		Objects.requireNonNull(cause, "cause");
+		if (!CAUSE.compareAndSet(this, null, cause)) {
+			return false;
+		}
+		cancelled(cause);
+		return true;
+	}
+
+	/**
+	 * The side effects of cancellation, run once by the thread that cancelled. Subclasses do their
+	 * own work and then call {@code super}, which runs the callbacks.
+	 */
+	void cancelled(Throwable cause) {
+		Set<Callback> set = this.callbacks;
+		if (set != null) {
+			for (Callback callback : set) {
+				callback.claimAndRun();
+			}
+		}
+	}
+
+	@Override
+	public final boolean isCancelled() {
+		return this.cause != null;
+	}
+
+	@Override
+	public final Throwable cause() {
+		return this.cause;
+	}
+
+	@Override
+	public final void throwIfCancelled() {
+		Throwable c = this.cause;
+		if (c != null) {
+			CancellationException ex = new CancellationException("group '" + this.name + "' was cancelled: " + c);
+			ex.initCause(c);
+			throw ex;
+		}
+	}
+
+	@Override
+	public final Optional<Instant> deadline() {
+		return Optional.ofNullable(this.deadline);
+	}
+
+	final Instant deadlineOrNull() {
+		return this.deadline;
+	}
+
+	@Override
+	public final String groupName() {
+		return this.name;
+	}
+
+	@Override
+	public final Registration onCancel(Runnable callback) {
+		Objects.requireNonNull(callback, "onCancel callback must not be null");
+		Callback registration = new Callback(callbacks(), callback);
+		registration.set.add(registration);
+		if (this.cause != null) {
+			registration.claimAndRun();
+		}
+		return registration;
+	}
+
+	private Set<Callback> callbacks() {
+		Set<Callback> set = this.callbacks;
+		if (set == null) {
+			Set<Callback> created = ConcurrentHashMap.newKeySet();
+			set = CALLBACKS.compareAndSet(this, null, created) ? created : this.callbacks;
+		}
+		return set;
+	}
+
+	@Override
+	public String toString() {
+		Throwable c = this.cause;
+		return "GroupContext[" + this.name + (c != null ? ", cancelled: " + c : ", live")
+				+ (this.deadline != null ? ", deadline " + this.deadline : "") + "]";
+	}
+
+	private static final class Callback implements Registration {
+
+		final Set<Callback> set;
+
+		final Runnable action;
+
+		Callback(Set<Callback> set, Runnable action) {
+			this.set = set;
+			this.action = action;
+		}
+
+		void claimAndRun() {
+			if (this.set.remove(this)) {
+				try {
+					this.action.run();
+				}
+				catch (Throwable ex) {
+					Thread current = Thread.currentThread();
+					current.getUncaughtExceptionHandler().uncaughtException(current, ex);
+				}
+			}
+		}
+
+		@Override
+		public void close() {
+			this.set.remove(this);
+		}
+
+	}
+
+}

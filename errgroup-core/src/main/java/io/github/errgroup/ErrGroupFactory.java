@@ -1,0 +1,262 @@
+package io.github.errgroup;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+
+/**
+ * Opens {@link ErrGroup}s that run their tasks on one executor, tell one set of listeners, and wrap
+ * every task with one decorator. Thread-safe; meant to be shared (in Spring, it is a bean).
+ *
+ * <pre>{@code
+ * ErrGroupFactory factory = ErrGroupFactory.create(executor);
+ * try (ErrGroup g = factory.newGroup("dashboard")) {
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>The factory does not own the executor: {@link #close()} cancels the open groups and refuses new
+ * ones, but shutting the executor down is its owner's job.
+ */
+public final class ErrGroupFactory implements AutoCloseable {
+
+	private static final String DEFAULT_NAME = "default";
+
+	private static final AtomicLong IDS = new AtomicLong();
+
+	private final Executor executor;
+
+	private final Listeners listeners;
+
+	private final UnaryOperator<Runnable> taskDecorator;
+
+	private final List<GroupCustomizer> customizers;
+
+	private final Set<Group> openGroups = ConcurrentHashMap.newKeySet();
+
+	private volatile boolean closed;
+
+	private ErrGroupFactory(Builder builder) {
+		this.executor = builder.executor;
+		this.listeners = new Listeners(builder.listeners);
+		this.taskDecorator = builder.taskDecorator;
+		this.customizers = List.copyOf(builder.customizers);
+	}
+
+	/**
+	 * Creates a factory that runs tasks on the given executor, with no listener, decorator or
+	 * customizer.
+	 * @param executor where tasks run; any {@link Executor}
+	 * @return the factory
+	 * @throws NullPointerException if {@code executor} is {@code null}
+	 */
+	public static ErrGroupFactory create(Executor executor) {
+		return builder().executor(executor).build();
+	}
+
+	/**
+	 * Starts building a factory.
+	 * @return a new builder
+	 */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/**
+	 * Opens a group named {@code default}: {@code group("default").open()}.
+	 * @return the new group
+	 * @throws IllegalStateException if the factory was closed
+	 */
+	public ErrGroup newGroup() {
+		return newGroup(DEFAULT_NAME);
+	}
+
+	/**
+	 * Opens a group with the given name and the settings the customizers give that name:
+	 * {@code group(name).open()}.
+	 * @param name the group name, used in exceptions, logs, metrics and traces
+	 * @return the new group
+	 * @throws NullPointerException if {@code name} is {@code null}
+	 * @throws IllegalArgumentException if {@code name} is blank
+	 * @throws IllegalStateException if the factory was closed
+	 */
+	public ErrGroup newGroup(String name) {
+		return group(name).open();
+	}
+
+	/**
+	 * Starts specifying a group with the given name. The customizers have already been applied to the
+	 * returned spec, so the caller's own calls win.
+	 * @param name the group name, used in exceptions, logs, metrics and traces
+	 * @return the spec, to adjust and {@link GroupSpec#open()}
+	 * @throws NullPointerException if {@code name} is {@code null}
+	 * @throws IllegalArgumentException if {@code name} is blank
+	 * @throws IllegalStateException if the factory was closed
+	 */
+	public GroupSpec group(String name) {
+		Objects.requireNonNull(name, "group name must not be null");
+		if (name.isBlank()) {
+			throw new IllegalArgumentException("group name must not be blank, but was '" + name + "'");
+		}
+		ensureOpen();
+		GroupSpec spec = new GroupSpec(this, name);
+		for (GroupCustomizer customizer : this.customizers) {
+			customizer.customize(name, spec);
+		}
+		return spec;
+	}
+
+	/**
+	 * Returns the groups opened by this factory that have not finished yet, oldest first.
+	 * @return a snapshot of the open groups
+	 */
+	public List<GroupInfo> openGroups() {
+		List<GroupInfo> groups = new ArrayList<>(this.openGroups);
+		groups.sort((a, b) -> Long.compare(a.id(), b.id()));
+		return groups;
+	}
+
+	/**
+	 * Shuts the factory: every open group is cancelled with a {@link CancellationException} saying
+	 * the factory is shutting down, and from now on {@link #newGroup(String)} and
+	 * {@link #group(String)} throw {@link IllegalStateException}. Does not wait for the groups' tasks
+	 * (their owners' {@code await} or {@code close} does) and does not shut the executor down.
+	 * Idempotent.
+	 */
+	@Override
+	public void close() {
+		this.closed = true;
+		for (Group group : this.openGroups) {
+			group.context.cancel(new CancellationException(
+					"ErrGroupFactory is shutting down: group '" + group.name() + "' was cancelled"));
+		}
+	}
+
+	private void ensureOpen() {
+		if (this.closed) {
+			throw new IllegalStateException("ErrGroupFactory is shut down: no new group can be opened");
+		}
+	}
+
+	ErrGroup open(String name, int limit, Duration timeout, CancelContext parent) {
+		ensureOpen();
+		Group group = new Group(this, IDS.incrementAndGet(), name, limit, timeout, parent);
+		this.openGroups.add(group);
+		if (this.closed) { // close() may have missed it: it sets the flag, then reads the set
+			this.openGroups.remove(group);
+			throw new IllegalStateException("ErrGroupFactory is shut down: no new group can be opened");
+		}
+		group.opened();
+		return group;
+	}
+
+	void unregister(Group group) {
+		this.openGroups.remove(group);
+	}
+
+	Executor executor() {
+		return this.executor;
+	}
+
+	Listeners listeners() {
+		return this.listeners;
+	}
+
+	Runnable decorate(Runnable body) {
+		if (this.taskDecorator == null) {
+			return body;
+		}
+		return Objects.requireNonNull(this.taskDecorator.apply(body),
+				"the taskDecorator returned null; it must return the runnable to run");
+	}
+
+	/**
+	 * Builds an {@link ErrGroupFactory}.
+	 */
+	public static final class Builder {
+
+		private Executor executor;
+
+		private final List<GroupListener> listeners = new ArrayList<>();
+
+		private UnaryOperator<Runnable> taskDecorator;
+
+		private final List<GroupCustomizer> customizers = new ArrayList<>();
+
+		private Builder() {
+		}
+
+		/**
+		 * Sets the executor tasks run on. Required.
+		 * @param executor the executor
+		 * @return this builder
+		 * @throws NullPointerException if {@code executor} is {@code null}
+		 */
+		public Builder executor(Executor executor) {
+			this.executor = Objects.requireNonNull(executor, "executor must not be null");
+			return this;
+		}
+
+		/**
+		 * Adds a listener; listeners are called in the order they were added.
+		 * @param listener the listener
+		 * @return this builder
+		 * @throws NullPointerException if {@code listener} is {@code null}
+		 */
+		public Builder listener(GroupListener listener) {
+			this.listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+			return this;
+		}
+
+		/**
+		 * Sets how each task is wrapped: called by {@code go} on the submitting thread (so it can
+		 * capture that thread's context), and the runnable it returns is what runs, on whichever
+		 * thread runs the task. It must call {@code run()} on the runnable it was given. Called again,
+		 * composes: the first decorator is innermost, as in Spring's {@code CompositeTaskDecorator}.
+		 * @param taskDecorator the decorator
+		 * @return this builder
+		 * @throws NullPointerException if {@code taskDecorator} is {@code null}
+		 */
+		public Builder taskDecorator(UnaryOperator<Runnable> taskDecorator) {
+			Objects.requireNonNull(taskDecorator, "taskDecorator must not be null");
+			UnaryOperator<Runnable> previous = this.taskDecorator;
+			this.taskDecorator = (previous == null) ? taskDecorator
+					: runnable -> taskDecorator.apply(previous.apply(runnable));
+			return this;
+		}
+
+		/**
+		 * Adds a customizer, applied by {@code newGroup(name)} and {@code group(name)} in the order
+		 * added, before the caller's own {@link GroupSpec} calls.
+		 * @param customizer the customizer
+		 * @return this builder
+		 * @throws NullPointerException if {@code customizer} is {@code null}
+		 */
+		public Builder customizer(GroupCustomizer customizer) {
+			this.customizers.add(Objects.requireNonNull(customizer, "customizer must not be null"));
+			return this;
+		}
+
+		/**
+		 * Builds the factory.
+		 * @return the factory
+		 * @throws IllegalStateException if no executor was set
+		 */
+		public ErrGroupFactory build() {
+			if (this.executor == null) {
+				throw new IllegalStateException(
+						"an executor is required: call executor(...) before build(), or use ErrGroupFactory.create(executor)");
+			}
+			return new ErrGroupFactory(this);
+		}
+
+	}
+
+}

@@ -1,0 +1,350 @@
+package io.github.errgroup;
+
+import java.io.InterruptedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+
+/**
+ * One task of a group, and the {@link Runnable} handed to the executor.
+ *
+ * <h2>States</h2>
+ * The task's whole life is the {@code state} field, changed only by compare-and-set, so that exactly
+ * one of a pool thread, the waiting thread and a canceller decides each transition:
+ * <pre>
+ *   PENDING -&gt; RUNNING -&gt; SUCCESS | FAILED | CANCELLED          (the runner)
+ *   PENDING -&gt; CANCELLED                                        (a canceller, before any runner)
+ *   RUNNING -&gt; INTERRUPTING -&gt; INTERRUPTED -&gt; (final as above)  (a canceller interrupts the runner)
+ * </pre>
+ * INTERRUPTING and INTERRUPTED are RUNNING to the outside world.
+ *
+ * <h2>Claiming</h2>
+ * The executor and the waiting thread may both hold this runnable; the first to set {@code runner}
+ * from {@code null} may try {@code PENDING -> RUNNING}; everyone else returns at once. The runner is
+ * thus published before the state says RUNNING, which is what lets a canceller read it safely.
+ *
+ * <h2>Interrupts</h2>
+ * A canceller interrupts the runner only after winning {@code RUNNING -> INTERRUPTING}, and the
+ * runner cannot leave INTERRUPTING (it spins the few instructions until INTERRUPTED), so the
+ * interrupt always lands while the thread still runs this task, never on a pool thread that moved
+ * on (the classic {@code FutureTask} cancel race). A runner leaving INTERRUPTED clears the interrupt
+ * before its thread goes back to the pool or to waiting.
+ */
+final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
+
+	private static final int PENDING = 0;
+
+	private static final int RUNNING = 1;
+
+	private static final int INTERRUPTING = 2;
+
+	private static final int INTERRUPTED = 3;
+
+	private static final int SUCCESS = 4;
+
+	private static final int FAILED = 5;
+
+	private static final int CANCELLED = 6;
+
+	private static final VarHandle STATE;
+
+	private static final VarHandle RUNNER;
+
+	static {
+		try {
+			MethodHandles.Lookup lookup = MethodHandles.lookup();
+			STATE = lookup.findVarHandle(TaskImpl.class, "state", int.class);
+			RUNNER = lookup.findVarHandle(TaskImpl.class, "runner", Thread.class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
+	}
+
+	final Group group;
+
+	final int index;
+
+	private final GroupTask<T> body;
+
+	private volatile int state;
+
+	private volatile Thread runner;
+
+	/** What actually runs: the body wrapped by the factory's task decorator, captured in {@code go}. */
+	Runnable decorated;
+
+	private T result;
+
+	private Throwable exception;
+
+	private final long spawnedNanos;
+
+	private long startedNanos;
+
+	private long finishedNanos;
+
+	private boolean ranByWaiter;
+
+	// Links of the group's pending or running list, guarded by the group's lock.
+	TaskImpl<?> prev;
+
+	TaskImpl<?> next;
+
+	byte list;
+
+	/** The executor refused it; guarded by the group's lock. */
+	boolean rejected;
+
+	TaskImpl(Group group, int index, GroupTask<T> body) {
+		this.group = group;
+		this.index = index;
+		this.body = body;
+		this.spawnedNanos = System.nanoTime();
+	}
+
+	/** The executor's entry point. */
+	@Override
+	public void run() {
+		runBy(false);
+	}
+
+	/**
+	 * Runs the task if this thread can claim it; returns at once otherwise.
+	 * @param waiter whether the thread is the group's waiter (or a {@code go} held by the limit)
+	 */
+	void runBy(boolean waiter) {
+		if (this.runner != null || !RUNNER.compareAndSet(this, null, Thread.currentThread())) {
+			return;
+		}
+		if (!STATE.compareAndSet(this, PENDING, RUNNING)) {
+			return; // cancelled while pending; the canceller accounted for it
+		}
+		this.ranByWaiter = waiter;
+		this.group.taskStarting(this);
+		try {
+			if (this.group.context.isCancelled()) {
+				// S4: cancelled between claim and start; the body never runs.
+				finish(CANCELLED, null, null);
+			}
+			else {
+				this.decorated.run();
+				if (!isFinal()) {
+					finish(FAILED, null, new IllegalStateException(
+							"The task decorator returned without running the task: a decorator must call run() on the runnable it wraps"));
+				}
+			}
+		}
+		catch (Throwable ex) {
+			if (!isFinal()) {
+				finish(FAILED, null, ex); // the decorator itself failed
+			}
+			else {
+				Group.LOG.log(System.Logger.Level.WARNING, "Task decorator or listener failed after task " + this + " ended", ex);
+			}
+		}
+		finally {
+			this.group.taskEnded(this);
+		}
+	}
+
+	/** The runnable handed to the task decorator: the body, inside the group's context. */
+	void runBody() {
+		CancelContext previous = CancelContext.bind(this.group.context);
+		try {
+			this.startedNanos = System.nanoTime();
+			this.group.listeners.taskStarted(this);
+			T value;
+			try {
+				value = this.body.call(this.group.context);
+			}
+			catch (Throwable ex) {
+				failed(ex);
+				return;
+			}
+			finish(SUCCESS, value, null);
+		}
+		finally {
+			CancelContext.restore(previous);
+		}
+	}
+
+	private void failed(Throwable ex) {
+		Throwable cause = this.group.context.cause();
+		if (cause != null && isConsequenceOfCancellation(ex, cause)) {
+			finish(CANCELLED, null, ex); // S2: not a failure, not kept
+		}
+		else {
+			this.group.taskFailed(this, ex); // S2, S3: the first failure cancels the group
+			finish(FAILED, null, ex);
+		}
+	}
+
+	/**
+	 * An interrupt-like exception after cancellation is how a task obeys it. Exceptions that wrap one
+	 * (a client library's {@code RuntimeException(InterruptedException)}) count too.
+	 */
+	private static boolean isConsequenceOfCancellation(Throwable ex, Throwable cause) {
+		Throwable t = ex;
+		for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
+			if (t == cause || t instanceof InterruptedException || t instanceof CancellationException
+					|| t instanceof InterruptedIOException) {
+				return true;
+			}
+			if (t.getCause() == t) {
+				break;
+			}
+		}
+		return false;
+	}
+
+	/** Moves a RUNNING task to its final state; only the runner calls this. */
+	private void finish(int finalState, T value, Throwable ex) {
+		this.result = value;
+		this.exception = ex;
+		this.finishedNanos = System.nanoTime();
+		for (;;) {
+			int s = this.state;
+			if (s >= SUCCESS) {
+				return; // already final: nothing to publish twice
+			}
+			if (s == INTERRUPTING) {
+				Thread.onSpinWait(); // the canceller is between its CAS and interrupt(); a few instructions
+			}
+			else if (STATE.compareAndSet(this, s, finalState)) {
+				if (s == INTERRUPTED) {
+					Thread.interrupted(); // the cancel interrupt must not outlive the task
+				}
+				break;
+			}
+		}
+		this.group.listeners.taskFinished(this);
+	}
+
+	/**
+	 * Cancels the task if it has not been claimed: {@code PENDING -> CANCELLED}.
+	 * @return whether this call cancelled it (the caller then accounts for it)
+	 */
+	boolean cancelIfPending() {
+		if (STATE.compareAndSet(this, PENDING, CANCELLED)) {
+			this.finishedNanos = System.nanoTime();
+			return true;
+		}
+		return false;
+	}
+
+	/** Interrupts the runner if the body may be running; never the calling thread itself. */
+	void interruptIfRunning() {
+		if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {
+			Thread thread = this.runner;
+			if (thread == Thread.currentThread()) {
+				this.state = RUNNING; // a task failing cancels its own group: no self-interrupt
+				return;
+			}
+			try {
+				thread.interrupt();
+			}
+			finally {
+				this.state = INTERRUPTED;
+			}
+		}
+	}
+
+	/** Creates a task that is cancelled from birth (spawned on a cancelled group). */
+	void cancelAtSpawn() {
+		this.state = CANCELLED;
+		this.finishedNanos = System.nanoTime();
+	}
+
+	boolean isFinal() {
+		return this.state >= SUCCESS;
+	}
+
+	boolean isPending() {
+		return this.state == PENDING;
+	}
+
+	@Override
+	public State state() {
+		switch (this.state) {
+			case PENDING:
+				return State.PENDING;
+			case SUCCESS:
+				return State.SUCCESS;
+			case FAILED:
+				return State.FAILED;
+			case CANCELLED:
+				return State.CANCELLED;
+			default:
+				return State.RUNNING;
+		}
+	}
+
+	@Override
+	public T resultNow() {
+		switch (state()) {
+			case SUCCESS:
+				return this.result;
+			case FAILED:
+				throw new IllegalStateException("Task " + this.index + " of group '" + this.group.name()
+						+ "' failed, it has no result", this.exception);
+			case CANCELLED:
+				throw new IllegalStateException(
+						"Task " + this.index + " of group '" + this.group.name() + "' was cancelled, it has no result");
+			default:
+				throw new IllegalStateException("Task " + this.index + " of group '" + this.group.name()
+						+ "' has not finished: call await() before resultNow()");
+		}
+	}
+
+	@Override
+	public Throwable exceptionNow() {
+		if (state() == State.FAILED) {
+			return this.exception;
+		}
+		throw new IllegalStateException("Task " + this.index + " of group '" + this.group.name()
+				+ "' did not fail, it is " + state());
+	}
+
+	@Override
+	public GroupInfo group() {
+		return this.group;
+	}
+
+	@Override
+	public int index() {
+		return this.index;
+	}
+
+	@Override
+	public Optional<Throwable> exception() {
+		return isFinal() ? Optional.ofNullable(this.exception) : Optional.empty();
+	}
+
+	@Override
+	public long spawnedNanos() {
+		return this.spawnedNanos;
+	}
+
+	@Override
+	public long startedNanos() {
+		return this.startedNanos;
+	}
+
+	@Override
+	public long finishedNanos() {
+		return isFinal() ? this.finishedNanos : 0L;
+	}
+
+	@Override
+	public boolean ranByWaiter() {
+		return this.ranByWaiter;
+	}
+
+	@Override
+	public String toString() {
+		return "Task[" + this.group.name() + "#" + this.index + ", " + state() + "]";
+	}
+
+}

@@ -1,0 +1,61 @@
+package io.github.errgroup;
+
+import java.util.Optional;
+
+/**
+ * What a {@link GroupListener} sees of a task: its group, its state, how it ended, and when.
+ * Times are {@link System#nanoTime()} readings, comparable with {@link GroupInfo#openedNanos()}.
+ */
+public sealed interface TaskInfo permits TaskImpl {
+
+	/**
+	 * Returns the group the task belongs to.
+	 * @return the group
+	 */
+	GroupInfo group();
+
+	/**
+	 * Returns the position of the task among its group's tasks, from 0 in the order of {@code go}.
+	 * @return the index
+	 */
+	int index();
+
+	/**
+	 * Returns the state of the task now.
+	 * @return the state
+	 */
+	Task.State state();
+
+	/**
+	 * Returns what the task threw, for a {@code FAILED} task or a {@code CANCELLED} one that ended
+	 * by throwing.
+	 * @return the exception, if any
+	 */
+	Optional<Throwable> exception();
+
+	/**
+	 * Returns when {@code go} was called.
+	 * @return a {@link System#nanoTime()} reading
+	 */
+	long spawnedNanos();
+
+	/**
+	 * Returns when the body started.
+	 * @return a {@link System#nanoTime()} reading, or 0 if it never started
+	 */
+	long startedNanos();
+
+	/**
+	 * Returns when the task reached its final state.
+	 * @return a {@link System#nanoTime()} reading, or 0 while it has not
+	 */
+	long finishedNanos();
+
+	/**
+	 * Returns whether the thread that waited for the group ran this task itself, instead of an
+	 * executor thread.
+	 * @return {@code true} if the waiter ran it
+	 */
+	boolean ranByWaiter();
+
+}
