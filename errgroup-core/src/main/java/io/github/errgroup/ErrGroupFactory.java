@@ -169,11 +169,12 @@ public final class ErrGroupFactory implements AutoCloseable {
 		return this.listeners;
 	}
 
-	Runnable decorate(Runnable body) {
+	/** Wraps the task's body; {@code null} when there is no decorator, so nothing is allocated. */
+	Runnable decorate(TaskImpl<?> task) {
 		if (this.taskDecorator == null) {
-			return body;
+			return null;
 		}
-		return Objects.requireNonNull(this.taskDecorator.apply(body),
+		return Objects.requireNonNull(this.taskDecorator.apply(task::runBody),
 				"the taskDecorator returned null; it must return the runnable to run");
 	}
 

@@ -167,51 +167,44 @@ final class Group implements ErrGroup, GroupInfo {
 	@Override
 	public <T> Task<T> go(Callable<T> task) {
 		Objects.requireNonNull(task, "task must not be null");
-		return spawn(ctx -> task.call(), true);
+		return spawn(task, TaskImpl.KIND_CALLABLE, true);
 	}
 
 	@Override
 	public <T> Task<T> go(GroupTask<T> task) {
 		Objects.requireNonNull(task, "task must not be null");
-		return spawn(task, true);
+		return spawn(task, TaskImpl.KIND_GROUP_TASK, true);
 	}
 
 	@Override
 	public Task<Void> go(VoidTask task) {
 		Objects.requireNonNull(task, "task must not be null");
-		return spawn(voidBody(task), true);
+		return spawn(task, TaskImpl.KIND_VOID_TASK, true);
 	}
 
 	@Override
 	public <T> Optional<Task<T>> tryGo(Callable<T> task) {
 		Objects.requireNonNull(task, "task must not be null");
-		return Optional.ofNullable(spawn(ctx -> task.call(), false));
+		return Optional.ofNullable(spawn(task, TaskImpl.KIND_CALLABLE, false));
 	}
 
 	@Override
 	public <T> Optional<Task<T>> tryGo(GroupTask<T> task) {
 		Objects.requireNonNull(task, "task must not be null");
-		return Optional.ofNullable(spawn(task, false));
+		return Optional.ofNullable(spawn(task, TaskImpl.KIND_GROUP_TASK, false));
 	}
 
 	@Override
 	public Optional<Task<Void>> tryGo(VoidTask task) {
 		Objects.requireNonNull(task, "task must not be null");
-		return Optional.ofNullable(spawn(voidBody(task), false));
-	}
-
-	private static GroupTask<Void> voidBody(VoidTask task) {
-		return ctx -> {
-			task.run();
-			return null;
-		};
+		return Optional.ofNullable(spawn(task, TaskImpl.KIND_VOID_TASK, false));
 	}
 
 	/**
 	 * Spawns a task. With {@code block}, waits (helping) for a limit slot; without, returns
 	 * {@code null} when none is free. On a cancelled group, returns a task born CANCELLED.
 	 */
-	private <T> TaskImpl<T> spawn(GroupTask<T> body, boolean block) {
+	private <T> TaskImpl<T> spawn(Object body, byte kind, boolean block) {
 		ensureUsable();
 		boolean reserved = false;
 		if (!block && this.limit > 0) {
@@ -230,9 +223,9 @@ final class Group implements ErrGroup, GroupInfo {
 				this.lock.unlock();
 			}
 		}
-		TaskImpl<T> task = new TaskImpl<>(this, this.nextIndex.getAndIncrement(), body);
+		TaskImpl<T> task = new TaskImpl<>(this, this.nextIndex.getAndIncrement(), body, kind);
 		try {
-			task.decorated = this.factory.decorate(task::runBody); // S16: on the submitting thread
+			task.decorated = this.factory.decorate(task); // S16: on the submitting thread
 		}
 		catch (RuntimeException | Error ex) {
 			if (reserved) {
@@ -252,7 +245,7 @@ final class Group implements ErrGroup, GroupInfo {
 				}
 				else {
 					while (!this.context.isCancelled() && this.limit > 0 && this.outstanding >= this.limit) {
-						interrupted |= helpOrWait(true); // S12: block for a slot, running pending tasks
+						interrupted |= helpOrWait(); // S12: block for a slot, running pending tasks
 					}
 				}
 			}
@@ -430,6 +423,10 @@ final class Group implements ErrGroup, GroupInfo {
 
 	@Override
 	public void await() {
+		if (CancelContext.currentOrNull() == this.context) {
+			throw new IllegalStateException("await() called from a task of group '" + this.name
+					+ "' would wait for itself; the group's owner awaits it");
+		}
 		boolean interrupted = Thread.interrupted();
 		if (interrupted) {
 			interruptedWhileWaiting();
@@ -447,7 +444,7 @@ final class Group implements ErrGroup, GroupInfo {
 					}
 				}
 				else {
-					interrupted |= helpOrWait(false);
+					interrupted |= helpOrWait();
 				}
 			}
 		}
@@ -468,7 +465,7 @@ final class Group implements ErrGroup, GroupInfo {
 	 * with it held. Returns whether this thread was interrupted from outside (S8), which cancels the
 	 * group.
 	 */
-	private boolean helpOrWait(boolean inGo) {
+	private boolean helpOrWait() {
 		TaskImpl<?> next = (this.phase == OPEN) ? this.pendingHead : null;
 		if (next != null) {
 			unlink(next);

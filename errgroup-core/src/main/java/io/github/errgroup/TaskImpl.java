@@ -66,13 +66,25 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	final int index;
 
-	private final GroupTask<T> body;
+	static final byte KIND_CALLABLE = 0;
+
+	static final byte KIND_GROUP_TASK = 1;
+
+	static final byte KIND_VOID_TASK = 2;
+
+	/** A {@link java.util.concurrent.Callable}, a {@link GroupTask} or a {@link VoidTask}, as {@code kind} says. */
+	private final Object body;
+
+	private final byte kind;
 
 	private volatile int state;
 
 	private volatile Thread runner;
 
-	/** What actually runs: the body wrapped by the factory's task decorator, captured in {@code go}. */
+	/**
+	 * What actually runs: {@link #runBody()} wrapped by the factory's task decorator in {@code go};
+	 * {@code null} without a decorator.
+	 */
 	Runnable decorated;
 
 	private T result;
@@ -97,8 +109,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	/** The executor refused it; guarded by the group's lock. */
 	boolean rejected;
 
-	TaskImpl(Group group, int index, GroupTask<T> body) {
+	TaskImpl(Group group, int index, Object body, byte kind) {
 		this.group = group;
+		this.kind = kind;
 		this.index = index;
 		this.body = body;
 		this.spawnedNanos = System.nanoTime();
@@ -129,16 +142,22 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 				finish(CANCELLED, null, null);
 			}
 			else {
-				this.decorated.run();
+				Runnable wrapped = this.decorated;
+				if (wrapped != null) {
+					wrapped.run();
+				}
+				else {
+					runBody();
+				}
 				if (!isFinal()) {
-					finish(FAILED, null, new IllegalStateException(
+					failed(new IllegalStateException(
 							"The task decorator returned without running the task: a decorator must call run() on the runnable it wraps"));
 				}
 			}
 		}
 		catch (Throwable ex) {
 			if (!isFinal()) {
-				finish(FAILED, null, ex); // the decorator itself failed
+				failed(ex); // the decorator itself failed: a failure like any other
 			}
 			else {
 				Group.LOG.log(System.Logger.Level.WARNING, "Task decorator or listener failed after task " + this + " ended", ex);
@@ -157,7 +176,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 			this.group.listeners.taskStarted(this);
 			T value;
 			try {
-				value = this.body.call(this.group.context);
+				value = call();
 			}
 			catch (Throwable ex) {
 				failed(ex);
@@ -167,6 +186,20 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 		}
 		finally {
 			CancelContext.restore(previous);
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private T call() throws Exception {
+		Object task = this.body;
+		switch (this.kind) {
+			case KIND_GROUP_TASK:
+				return ((GroupTask<T>) task).call(this.group.context);
+			case KIND_VOID_TASK:
+				((VoidTask) task).run();
+				return null;
+			default:
+				return ((java.util.concurrent.Callable<T>) task).call();
 		}
 	}
 
