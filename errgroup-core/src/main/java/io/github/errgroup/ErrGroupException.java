@@ -17,6 +17,7 @@ public class ErrGroupException extends RuntimeException {
 
 	private static final long serialVersionUID = 1L;
 
+	/** The name of the group that failed. */
 	private final String groupName;
 
 	/**

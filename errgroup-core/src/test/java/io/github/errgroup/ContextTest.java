@@ -141,7 +141,7 @@ class ContextTest {
 	void S14_S17_groupsOpenedUnderABoundScopeAreItsChildren() {
 		CancellationScope request = CancellationScope.open("GET /products/1", Duration.ofSeconds(30));
 		ErrGroup group;
-		try (CancellationScope.Binding bound = request.bind()) {
+		try (CancellationScope.Binding ignored = request.bind()) {
 			assertThat(GroupContext.current()).containsSame(request.context());
 			group = this.factory.newGroup("fan-out");
 		}

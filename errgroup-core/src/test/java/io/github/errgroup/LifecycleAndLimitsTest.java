@@ -253,7 +253,7 @@ class LifecycleAndLimitsTest {
 		});
 		childRunning.await();
 		parent.cancel(boom);
-		assertThatThrownBy(parent::await).hasCauseReference(boom);
+		assertThatThrownBy(parent::await).cause().isSameAs(boom);
 		assertThat(childOutcome.state())
 			.as("the child's ErrGroupException carries the parent's cause, a consequence of the cancellation")
 			.isEqualTo(Task.State.CANCELLED);
@@ -266,8 +266,8 @@ class LifecycleAndLimitsTest {
 		ErrGroup child = this.factory.group("child").parent(parent.context()).open();
 		parent.cancel(boom);
 		assertThat(child.context().cause()).isSameAs(boom);
-		assertThatThrownBy(child::await).hasCauseReference(boom);
-		assertThatThrownBy(parent::await).hasCauseReference(boom);
+		assertThatThrownBy(child::await).cause().isSameAs(boom);
+		assertThatThrownBy(parent::await).cause().isSameAs(boom);
 	}
 
 	@Test
