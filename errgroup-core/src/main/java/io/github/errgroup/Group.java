@@ -103,7 +103,7 @@ final class Group implements ErrGroup, GroupInfo {
 
 	private boolean cancelDone;
 
-	private boolean closeCalled;
+	private volatile boolean closeCalled;
 
 	private int outstanding;
 

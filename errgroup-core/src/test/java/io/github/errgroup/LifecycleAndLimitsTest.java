@@ -116,6 +116,24 @@ class LifecycleAndLimitsTest {
 	}
 
 	@Test
+	void S10_closeWithoutAwaitCancelsRunningTasksAndWaitsForThem() throws Exception {
+		CountDownLatch started = new CountDownLatch(1);
+		Task<Object> blocked;
+		ErrGroup group = this.factory.newGroup("s10");
+		try (group) {
+			blocked = group.go(() -> {
+				started.countDown();
+				return Pools.blockUntilInterrupted();
+			});
+			started.await();
+		}
+		assertThat(blocked.state()).isEqualTo(Task.State.CANCELLED);
+		assertThat(group.context().cause()).isInstanceOf(CancellationException.class)
+			.hasMessageContaining("closed before await()");
+		assertThat(this.closed).extracting(GroupInfo::state).containsExactly(GroupInfo.State.CLOSED);
+	}
+
+	@Test
 	void S10_closeAfterAwaitDoesNothing() {
 		AtomicInteger callbacks = new AtomicInteger();
 		ErrGroup group = this.factory.newGroup("s10");

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Breaks each SPEC rule of the core once, in a scratch copy of the repository, and runs the tests that
+name that rule: each must fail. Usage: python3 scripts/rule-breaks.py [name-fragment ...]
+Takes about ten minutes for all rules; a broken rule that makes a task hang waits for the test timeout."""
+import subprocess, shutil, os, sys, tempfile
+SRC=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DST=os.path.join(tempfile.gettempdir(), 'errgroup-rule-breaks')
+B='errgroup-core/src/main/java/io/github/errgroup/'
+muts = [
+ ("S1 seal ignores outstanding", B+'Group.java', "if (this.phase != OPEN || this.outstanding != 0 ||", "if (this.phase != OPEN ||", "ErrorsAndCancellationTest#S1*"),
+ ("S2 interrupt-like after cancel counted as failure", B+'TaskImpl.java', "if (cause != null && isConsequenceOfCancellation(ex, cause)) {", "if (false) {", "ErrorsAndCancellationTest#S2*"),
+ ("S3 running tasks not interrupted", B+'Group.java', "t.interruptIfRunning(); // S3", "// t.interruptIfRunning(); // S3", "ErrorsAndCancellationTest#S3*"),
+ ("S4 cancelled group still starts claimed tasks", B+'TaskImpl.java', "if (this.group.context.isCancelled()) {\n\t\t\t\t// S4", "if (false) {\n\t\t\t\t// S4", "ErrorsAndCancellationTest#S4*"),
+ ("S5 no cancel when await returns", B+'Group.java', "this.context.cancel(new CancellationException(\"group '\" + this.name + \"' has finished\"));", ";", "ErrorsAndCancellationTest#S5*"),
+ ("S6 Errors swallowed", B+'TaskImpl.java', "private void failed(Throwable ex) {", "private void failed(Throwable ex) {\n\t\tif (ex instanceof Error) { finish(CANCELLED, null, ex); return; }", "ErrorsAndCancellationTest#S6*"),
+ ("S7 later cancel overrides cause", B+'CancelContext.java', "if (!CAUSE.compareAndSet(this, null, cause)) {\n\t\t\treturn false;\n\t\t}", "if (this.cause != null) { this.cause = cause; return false; }", "ErrorsAndCancellationTest#S7*"),
+ ("S8 interrupted await does not cancel", B+'Group.java', "private void interruptedWhileWaiting() {\n\t\tthis.context.cancel(", "private void interruptedWhileWaiting() {\n\t\tif (false) this.context.cancel(", "ErrorsAndCancellationTest#S8_anAwait*"),
+ ("S9 go after await accepted", B+'Group.java', "private void ensureUsable() {\n\t\tif (this.phase != OPEN) {", "private void ensureUsable() {\n\t\tif (false) {", "LifecycleAndLimitsTest#S9*"),
+ ("S10 close without await does not cancel", B+'Group.java', "if (open) {\n\t\t\t// S10", "if (false) {\n\t\t\t// S10", "LifecycleAndLimitsTest#S10*"),
+ ("S12 limit ignored", B+'Group.java', "this.limit = limit;\n\t\tthis.parent", "this.limit = 0;\n\t\tthis.parent", "LifecycleAndLimitsTest#S12*"),
+ ("S13 no deadline timer", B+'Group.java', "if (own != null) {\n\t\t\t// S13", "if (false) {\n\t\t\t// S13", "LifecycleAndLimitsTest#S13_aDeadline*"),
+ ("S14 parent cancellation not propagated", B+'Group.java', "this.parentRegistration = p.onCancel(", "this.parentRegistration = p.onCancel(() -> {}); java.util.Objects.requireNonNull(", "LifecycleAndLimitsTest#S14_child*"),
+ ("S15 waiter does not help", B+'Group.java', "TaskImpl<?> next = (this.phase == OPEN) ? this.pendingHead : null;", "TaskImpl<?> next = null;", "ContextTest#S17_aTaskRunByTheWaiter*"),
+ ("S16 decorator not applied", B+'ErrGroupFactory.java', "if (this.taskDecorator == null) {\n\t\t\treturn null;", "if (true) {\n\t\t\treturn null;", "FactoryTest#S16*"),
+ ("S17 context not bound in task", B+'TaskImpl.java', "CancelContext previous = CancelContext.bind(this.group.context);", "CancelContext previous = CancelContext.currentOrNull();", "ContextTest#S17_current*"),
+]
+only = sys.argv[1:]  
+results=[]
+for name, f, old, new, test in muts:
+    if only and not any(o in name for o in only): continue
+    if os.path.exists(DST): shutil.rmtree(DST)
+    shutil.copytree(SRC, DST, ignore=shutil.ignore_patterns('.git','target'))
+    p=os.path.join(DST,f); s=open(p).read()
+    if old not in s:
+        results.append((name,'PATTERN NOT FOUND')); continue
+    s=s.replace(old,new,1)
+    if name.startswith("S9"):
+        s=s.replace("if (this.phase != OPEN) {\n\t\t\t\t\trefused = refusal();","if (false) {\n\t\t\t\t\trefused = refusal();")
+        s=s.replace("ensureUsable();\n\t\t\t\tif (!this.context.isCancelled()) {","if (!this.context.isCancelled()) {")
+    open(p,'w').write(s)
+    r=subprocess.run(['timeout','300','mvn','-B','-q','-o','test','-pl','errgroup-core','-Dtest='+test,'-Dsurefire.failIfNoSpecifiedTests=false'],cwd=DST,capture_output=True,text=True)
+    out=r.stdout+r.stderr
+    summary=[l for l in out.splitlines() if 'Tests run:' in l and ('FAIL' in l or 'ERROR' in l)]
+    results.append((name, 'FAILED as expected' if r.returncode!=0 else 'STILL PASSES', (summary[-1] if summary else '')[:200], test))
+    print(results[-1], flush=True)
+print("\nSUMMARY")
+for r in results: print(r)
+sys.exit(0 if all(r[1] == 'FAILED as expected' for r in results) else 1)
