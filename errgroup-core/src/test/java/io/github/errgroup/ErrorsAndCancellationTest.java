@@ -225,6 +225,31 @@ class ErrorsAndCancellationTest {
 	}
 
 	@Test
+	void S4_aTaskClaimedByAPoolThreadJustAfterTheCancelDoesNotRun() {
+		// The canceller tells listeners before it drops pending tasks: a pool thread claims the task in
+		// that window, and must still see the cancellation before starting the body.
+		CountDownLatch letThePoolRun = new CountDownLatch(1);
+		AtomicBoolean ran = new AtomicBoolean();
+		java.util.concurrent.atomic.AtomicReference<Task<Void>> task = new java.util.concurrent.atomic.AtomicReference<>();
+		ErrGroupFactory gated = ErrGroupFactory.builder().executor(r -> this.pool.execute(() -> {
+			awaitUninterruptibly(letThePoolRun);
+			r.run();
+		})).listener(new GroupListener() {
+			@Override
+			public void groupCancelled(GroupInfo group) {
+				letThePoolRun.countDown();
+				await().atMost(Duration.ofSeconds(10)).until(() -> task.get().state() != Task.State.PENDING);
+			}
+		}).build();
+		ErrGroup group = gated.newGroup("s4");
+		task.set(group.go(() -> ran.set(true)));
+		group.cancel();
+		assertThatThrownBy(group::await).isInstanceOf(ErrGroupException.class);
+		assertThat(task.get().state()).isEqualTo(Task.State.CANCELLED);
+		assertThat(ran).isFalse();
+	}
+
+	@Test
 	void S4_tasksSubmittedAfterCancellationFinishCancelledWithoutRunning() {
 		AtomicBoolean ran = new AtomicBoolean();
 		ErrGroup group = this.factory.newGroup("s4");
