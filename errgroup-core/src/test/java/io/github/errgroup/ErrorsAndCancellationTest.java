@@ -140,6 +140,31 @@ class ErrorsAndCancellationTest {
 	}
 
 	@Test
+	void S2_whateverATaskInterruptedByTheGroupThrowsIsNotAFailure() throws Exception {
+		RuntimeException boom = new RuntimeException("boom");
+		CountDownLatch started = new CountDownLatch(1);
+		ErrGroup group = this.factory.newGroup("s2");
+		Task<Object> client = group.go(() -> {
+			started.countDown();
+			try {
+				return Pools.blockUntilInterrupted();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new java.io.IOException("Request was interrupted"); // what Spring's JDK client throws
+			}
+		});
+		started.await();
+		group.go(() -> {
+			throw boom;
+		});
+		ErrGroupException ex = catchThrowableOfType(ErrGroupException.class, group::await);
+		assertThat(ex.getCause()).isSameAs(boom);
+		assertThat(ex.getSuppressed()).isEmpty();
+		assertThat(client.state()).isEqualTo(Task.State.CANCELLED);
+	}
+
+	@Test
 	void S2_interruptedExceptionBeforeAnyCancellationIsAFailure() {
 		InterruptedException spurious = new InterruptedException("not from the group");
 		ErrGroup group = this.factory.newGroup("s2");
