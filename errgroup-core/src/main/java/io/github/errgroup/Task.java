@@ -54,10 +54,9 @@ public sealed interface Task<T> permits TaskImpl {
 		FAILED,
 
 		/**
-		 * The group was cancelled before the body started; or, after the group was cancelled, the body
-		 * ended with an {@link InterruptedException}, {@link java.util.concurrent.CancellationException}
-		 * or {@link java.io.InterruptedIOException} (or an exception caused by one), or with any
-		 * exception once the group had interrupted it.
+		 * The group was cancelled before the body started, or the body ended with an
+		 * {@link InterruptedException}, {@link java.util.concurrent.CancellationException} or
+		 * {@link java.io.InterruptedIOException} after the group was cancelled.
 		 */
 		CANCELLED;
 

@@ -205,12 +205,8 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	private void failed(Throwable ex) {
 		Throwable cause = this.group.context.cause();
-		int s = this.state;
-		boolean interruptedByUs = s == INTERRUPTING || s == INTERRUPTED;
-		if (cause != null && (interruptedByUs || isConsequenceOfCancellation(ex, cause))) {
-			// S2: not a failure, not kept. A body the group interrupted ends however its libraries
-			// report an interrupt (Spring's JDK HTTP client: an IOException "Request was interrupted").
-			finish(CANCELLED, null, ex);
+		if (cause != null && isConsequenceOfCancellation(ex, cause)) {
+			finish(CANCELLED, null, ex); // S2: not a failure, not kept
 		}
 		else {
 			this.group.taskFailed(this, ex); // S2, S3: the first failure cancels the group

@@ -140,7 +140,7 @@ class ErrorsAndCancellationTest {
 	}
 
 	@Test
-	void S2_whateverATaskInterruptedByTheGroupThrowsIsNotAFailure() throws Exception {
+	void S2_anHttpClientsInterruptReportIsNotAFailure() throws Exception {
 		RuntimeException boom = new RuntimeException("boom");
 		CountDownLatch started = new CountDownLatch(1);
 		ErrGroup group = this.factory.newGroup("s2");
@@ -150,8 +150,9 @@ class ErrorsAndCancellationTest {
 				return Pools.blockUntilInterrupted();
 			}
 			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new java.io.IOException("Request was interrupted"); // what Spring's JDK client throws
+				// what Spring's JdkClientHttpRequest throws, wrapped by RestClient
+				throw new IllegalStateException("I/O error",
+						new java.io.IOException("Request was interrupted: " + ex.getMessage(), ex));
 			}
 		});
 		started.await();
