@@ -76,12 +76,9 @@ abstract non-sealed class CancelContext implements GroupContext {
 	}
 
 	static void restore(CancelContext previous) {
-		if (previous == null) {
-			CURRENT.remove();
-		}
-		else {
-			CURRENT.set(previous);
-		}
+		// set(null), not remove(): the thread keeps its map entry, so the next task's bind() does not
+		// allocate a new one. A null value is as invisible to the next task as no entry (S16).
+		CURRENT.set(previous);
 	}
 
 	/**

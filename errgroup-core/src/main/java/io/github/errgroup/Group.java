@@ -378,8 +378,8 @@ final class Group implements ErrGroup, GroupInfo {
 			this.running--;
 			this.outstanding--;
 			count(task);
-			if (this.waiters > 0) {
-				this.changed.signalAll();
+			if (this.waiters > 0 && (this.outstanding == 0 || this.limit > 0)) {
+				this.changed.signalAll(); // the awaiter waits for zero; a go() held by the limit for a slot
 			}
 			sealed = this.asyncWaiters != null && trySeal(AWAITED);
 		}
@@ -466,7 +466,9 @@ final class Group implements ErrGroup, GroupInfo {
 	 * group.
 	 */
 	private boolean helpOrWait() {
-		TaskImpl<?> next = (this.phase == OPEN) ? this.pendingHead : null;
+		// The newest pending task: executor threads take from the other end (FIFO), so the waiter
+		// and the pool rarely reach for the same task.
+		TaskImpl<?> next = (this.phase == OPEN) ? this.pendingTail : null;
 		if (next != null) {
 			unlink(next);
 			this.lock.unlock();
@@ -579,7 +581,7 @@ final class Group implements ErrGroup, GroupInfo {
 			timer.cancel(false);
 		}
 		// S5: Go's rule; runs the onCancel callbacks now if nothing cancelled the group before.
-		this.context.cancel(new CancellationException("group '" + this.name + "' has finished"));
+		this.context.cancel(new Finished(this.name));
 		if (this.parentRegistration != null) {
 			this.parentRegistration.close();
 		}
@@ -668,6 +670,25 @@ final class Group implements ErrGroup, GroupInfo {
 		finally {
 			this.lock.unlock();
 		}
+	}
+
+	/**
+	 * The S5 cause of a group that finished without being cancelled. Every group makes one, and a
+	 * stack trace would say nothing but "finishSeal", so it has none.
+	 */
+	static final class Finished extends CancellationException {
+
+		private static final long serialVersionUID = 1L;
+
+		Finished(String name) {
+			super("group '" + name + "' has finished");
+		}
+
+		@Override
+		public synchronized Throwable fillInStackTrace() {
+			return this;
+		}
+
 	}
 
 	/** The group's context: cancellation reaches the tasks from here, whoever cancels. */

@@ -243,7 +243,10 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 				return; // already final: nothing to publish twice
 			}
 			if (s == INTERRUPTING) {
-				Thread.onSpinWait(); // the canceller is between its CAS and interrupt(); a few instructions
+				// The canceller is between its CAS and interrupt(): a few instructions, unless it was
+				// preempted, which waking this thread makes likely on few cores; so yield, as
+				// FutureTask.handlePossibleCancellationInterrupt does, rather than spin.
+				Thread.yield();
 			}
 			else if (STATE.compareAndSet(this, s, finalState)) {
 				if (s == INTERRUPTED) {
