@@ -1,0 +1,125 @@
+package io.github.errgroup.benchmarks;
+
+import io.github.errgroup.ErrGroup;
+import io.github.errgroup.ErrGroupException;
+import io.github.errgroup.ErrGroupFactory;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.StructuredTaskScope;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Cancel latency on virtual threads (JDK 25): as {@link CancelLatencyBenchmark}, {@value #SIBLINGS}
+ * parked siblings, one more fails, measured until the owner returns with every sibling finished.
+ *
+ * <ul>
+ * <li>{@code structuredTaskScope}, the reference: {@code fork(failing)}, {@code join()} throws
+ * {@code FailedException}, {@code close()} waits for the interrupted threads.</li>
+ * <li>{@code errGroup}: a group on {@code Executors.newVirtualThreadPerTaskExecutor()}.</li>
+ * </ul>
+ */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 3, jvmArgsAppend = { "--enable-preview", "-Xms1g", "-Xmx1g" })
+public class VirtualThreadCancelLatencyBenchmark {
+
+	static final int SIBLINGS = 15;
+
+	/** A scope opened and closed by the benchmark thread, which owns it (a scope is confined to its owner). */
+	@State(Scope.Thread)
+	public static class ScopeSiblings {
+
+		StructuredTaskScope<Object, Void> scope;
+
+		@Setup(Level.Invocation)
+		public void park() throws InterruptedException {
+			this.scope = StructuredTaskScope.open();
+			CountDownLatch parked = new CountDownLatch(SIBLINGS);
+			for (int i = 0; i < SIBLINGS; i++) {
+				this.scope.fork(() -> {
+					parked.countDown();
+					Work.NEVER.await();
+					return null;
+				});
+			}
+			parked.await();
+		}
+
+	}
+
+	@State(Scope.Thread)
+	public static class GroupSiblings {
+
+		ExecutorService virtualThreads;
+
+		ErrGroupFactory factory;
+
+		ErrGroup group;
+
+		@Setup(Level.Trial)
+		public void setUp() {
+			this.virtualThreads = Executors.newVirtualThreadPerTaskExecutor();
+			this.factory = ErrGroupFactory.create(this.virtualThreads);
+		}
+
+		@Setup(Level.Invocation)
+		public void park() throws InterruptedException {
+			this.group = this.factory.newGroup("cancel-latency");
+			CountDownLatch parked = new CountDownLatch(SIBLINGS);
+			for (int i = 0; i < SIBLINGS; i++) {
+				this.group.go(() -> {
+					parked.countDown();
+					Work.NEVER.await();
+				});
+			}
+			parked.await();
+		}
+
+		@TearDown(Level.Trial)
+		public void tearDown() throws InterruptedException {
+			this.factory.close();
+			Pools.shutdown(this.virtualThreads);
+		}
+
+	}
+
+	@Benchmark
+	public Object structuredTaskScope(ScopeSiblings s) throws InterruptedException {
+		try (StructuredTaskScope<Object, Void> scope = s.scope) {
+			scope.fork(Work.FAIL);
+			scope.join();
+		}
+		catch (StructuredTaskScope.FailedException expected) {
+			return expected;
+		}
+		throw new AssertionError("join() returned normally although a subtask failed");
+	}
+
+	@Benchmark
+	public Object errGroup(GroupSiblings s) {
+		s.group.go(Work.FAIL);
+		try {
+			s.group.await();
+		}
+		catch (ErrGroupException expected) {
+			return expected;
+		}
+		throw new AssertionError("await() returned normally although a task failed");
+	}
+
+}
