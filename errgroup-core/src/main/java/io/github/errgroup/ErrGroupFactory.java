@@ -39,6 +39,8 @@ public final class ErrGroupFactory implements AutoCloseable {
 
 	private final List<GroupCustomizer> customizers;
 
+	private final Runnable blockingGuard;
+
 	private final Set<Group> openGroups = ConcurrentHashMap.newKeySet();
 
 	private volatile boolean closed;
@@ -48,6 +50,7 @@ public final class ErrGroupFactory implements AutoCloseable {
 		this.listeners = new Listeners(builder.listeners);
 		this.taskDecorator = builder.taskDecorator;
 		this.customizers = List.copyOf(builder.customizers);
+		this.blockingGuard = builder.blockingGuard;
 	}
 
 	/**
@@ -165,6 +168,13 @@ public final class ErrGroupFactory implements AutoCloseable {
 		return this.executor;
 	}
 
+	/** Runs the blocking guard, if any, on the thread about to block. */
+	void beforeBlocking() {
+		if (this.blockingGuard != null) {
+			this.blockingGuard.run();
+		}
+	}
+
 	Listeners listeners() {
 		return this.listeners;
 	}
@@ -190,6 +200,8 @@ public final class ErrGroupFactory implements AutoCloseable {
 		private UnaryOperator<Runnable> taskDecorator;
 
 		private final List<GroupCustomizer> customizers = new ArrayList<>();
+
+		private Runnable blockingGuard;
 
 		private Builder() {
 		}
@@ -242,6 +254,25 @@ public final class ErrGroupFactory implements AutoCloseable {
 		 */
 		public Builder customizer(GroupCustomizer customizer) {
 			this.customizers.add(Objects.requireNonNull(customizer, "customizer must not be null"));
+			return this;
+		}
+
+		/**
+		 * Sets a check run on a thread about to block in {@link ErrGroup#await()}, or in a
+		 * {@code go} held back by a limit. It throws to refuse: the Spring layer uses it to refuse
+		 * blocking on Reactor's non-blocking threads, pointing to {@link ErrGroup#awaitAsync()}.
+		 * Called again, both checks run, in order.
+		 * @param guard the check; it returns normally to allow blocking
+		 * @return this builder
+		 * @throws NullPointerException if {@code guard} is {@code null}
+		 */
+		public Builder blockingGuard(Runnable guard) {
+			Objects.requireNonNull(guard, "blockingGuard must not be null");
+			Runnable previous = this.blockingGuard;
+			this.blockingGuard = (previous == null) ? guard : () -> {
+				previous.run();
+				guard.run();
+			};
 			return this;
 		}
 

@@ -99,7 +99,7 @@ final class Group implements ErrGroup, GroupInfo {
 	// Guarded by lock.
 	private volatile int phase = OPEN;
 
-	private boolean finished;
+	private volatile boolean finished;
 
 	private boolean cancelDone;
 
@@ -237,6 +237,7 @@ final class Group implements ErrGroup, GroupInfo {
 		boolean interrupted = false;
 		boolean bornCancelled;
 		IllegalStateException refused = null;
+		RuntimeException guardRefused = null;
 		this.lock.lock();
 		try {
 			if (!reserved) {
@@ -244,12 +245,23 @@ final class Group implements ErrGroup, GroupInfo {
 					refused = refusal(); // lost a race with the seal (only a non-task thread can)
 				}
 				else {
+					boolean guarded = false;
 					while (!this.context.isCancelled() && this.limit > 0 && this.outstanding >= this.limit) {
+						if (!guarded) {
+							guarded = true;
+							try {
+								this.factory.beforeBlocking(); // about to block for a slot
+							}
+							catch (RuntimeException ex) {
+								guardRefused = ex;
+								break;
+							}
+						}
 						interrupted |= helpOrWait(); // S12: block for a slot, running pending tasks
 					}
 				}
 			}
-			bornCancelled = refused != null || this.context.isCancelled();
+			bornCancelled = refused != null || guardRefused != null || this.context.isCancelled();
 			if (bornCancelled) {
 				if (reserved) {
 					this.outstanding--;
@@ -282,6 +294,9 @@ final class Group implements ErrGroup, GroupInfo {
 			}
 			if (refused != null) {
 				throw refused;
+			}
+			if (guardRefused != null) {
+				throw guardRefused;
 			}
 			return task;
 		}
@@ -426,6 +441,9 @@ final class Group implements ErrGroup, GroupInfo {
 		if (CancelContext.currentOrNull() == this.context) {
 			throw new IllegalStateException("await() called from a task of group '" + this.name
 					+ "' would wait for itself; the group's owner awaits it");
+		}
+		if (!this.finished) {
+			this.factory.beforeBlocking(); // may refuse, e.g. on a non-blocking thread
 		}
 		boolean interrupted = Thread.interrupted();
 		if (interrupted) {

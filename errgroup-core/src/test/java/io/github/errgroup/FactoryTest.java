@@ -139,6 +139,38 @@ class FactoryTest {
 	}
 
 	@Test
+	void theBlockingGuardCanRefuseToBlockInAwaitAndInALimitedGo() throws Exception {
+		ThreadLocal<Boolean> nonBlocking = ThreadLocal.withInitial(() -> false);
+		ErrGroupFactory factory = ErrGroupFactory.builder().executor(this.pool).blockingGuard(() -> {
+			if (nonBlocking.get()) {
+				throw new IllegalStateException("blocking here is not allowed; use awaitAsync()");
+			}
+		}).build();
+		CountDownLatch release = new CountDownLatch(1);
+		ErrGroup group = factory.group("guarded").limit(1).open();
+		group.go(() -> release.await());
+		nonBlocking.set(true);
+		try {
+			assertThatThrownBy(() -> group.go(() -> 2)).hasMessageContaining("awaitAsync");
+			assertThatThrownBy(group::await).hasMessageContaining("awaitAsync");
+			assertThat(group.tryGo(() -> 3)).as("tryGo never blocks, so it is never refused").isEmpty();
+		}
+		finally {
+			nonBlocking.set(false);
+		}
+		release.countDown();
+		group.awaitAsync().get(10, java.util.concurrent.TimeUnit.SECONDS);
+		nonBlocking.set(true);
+		try {
+			group.await(); // finished: nothing to block for
+		}
+		finally {
+			nonBlocking.remove();
+		}
+		assertThat(((GroupInfo) group).taskCount(Task.State.CANCELLED)).as("the refused go's task").isEqualTo(1);
+	}
+
+	@Test
 	void closeCancelsOpenGroupsAndRefusesNewOnes() throws Exception {
 		ErrGroupFactory factory = ErrGroupFactory.create(this.pool);
 		CountDownLatch running = new CountDownLatch(1);
