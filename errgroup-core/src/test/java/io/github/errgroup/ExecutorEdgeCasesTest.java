@@ -66,31 +66,47 @@ class ExecutorEdgeCasesTest {
 
 	@ParameterizedTest(name = "{0}-thread pool")
 	@ValueSource(ints = { 1, 2 })
-	void S15_nestedGroups_depth3Width4_completeOnATinyPool(int threads) {
+	void S15_S14_S17_nestedGroups_depth3Width4_completeOnATinyPool(int threads) {
 		ErrGroupFactory factory = ErrGroupFactory.create(track(Executors.newFixedThreadPool(threads)));
 		AtomicInteger groupsOpened = new AtomicInteger();
+		List<String> wrongContexts = new CopyOnWriteArrayList<>();
 
 		int leaves;
 		try (ErrGroup root = factory.group("level-3").timeout(WATCHDOG).open()) {
 			groupsOpened.incrementAndGet();
-			leaves = fanOut(root, factory, 3, groupsOpened);
+			leaves = fanOut(root, factory, 3, groupsOpened, wrongContexts);
 		}
 
 		assertThat(leaves).isEqualTo(4 * 4 * 4);
 		assertThat(groupsOpened.get()).isEqualTo(1 + 4 + 16);
+		// Waiters run tasks of other groups inside their own: each must still see its own group.
+		assertThat(wrongContexts).isEmpty();
+		assertThat(GroupContext.current()).isEmpty();
 	}
 
 	/** Starts 4 tasks in {@code g}; each opens a child group one level down, until the leaves. */
-	private static int fanOut(ErrGroup g, ErrGroupFactory factory, int level, AtomicInteger groupsOpened) {
+	private static int fanOut(ErrGroup g, ErrGroupFactory factory, int level, AtomicInteger groupsOpened,
+			List<String> wrongContexts) {
 		List<Task<Integer>> children = new ArrayList<>();
 		for (int i = 0; i < 4; i++) {
 			children.add(g.go(() -> {
+				if (GroupContext.current().orElse(null) != g.context()) { // S17
+					wrongContexts.add("a task of " + g.name() + " saw " + GroupContext.current());
+				}
 				if (level == 1) {
 					return 1;
 				}
-				try (ErrGroup child = factory.newGroup("level-" + (level - 1))) { // a child of g (S14)
+				try (ErrGroup child = factory.newGroup("level-" + (level - 1))) {
 					groupsOpened.incrementAndGet();
-					return fanOut(child, factory, level - 1, groupsOpened);
+					if (((GroupInfo) child).parentGroup().orElse(null) != g) { // S14
+						wrongContexts.add(child.name() + " opened in a task of " + g.name() + " has parent "
+								+ ((GroupInfo) child).parentGroup());
+					}
+					int sum = fanOut(child, factory, level - 1, groupsOpened, wrongContexts);
+					if (GroupContext.current().orElse(null) != g.context()) { // restored after helping
+						wrongContexts.add("a task of " + g.name() + " saw " + GroupContext.current() + " after its child");
+					}
+					return sum;
 				}
 			}));
 		}
