@@ -115,6 +115,8 @@ public sealed interface ErrGroup extends AutoCloseable permits Group {
 	 * Returns a future completed when every task has finished, with the outcome {@link #await()}
 	 * would have: for callers that must not block, such as a reactive handler. This thread does not
 	 * run tasks; a task the executor rejects runs on the thread that submitted it instead.
+	 * Once called, the futures own the group: {@link #close()} then neither cancels nor waits, so
+	 * {@code try (g) { ...; return g.awaitAsync(); }} does not cancel its own tasks.
 	 * @return a future completed normally on success, or exceptionally with the
 	 * {@link ErrGroupException} that {@code await()} would throw; cancelling it does not cancel the
 	 * group
@@ -153,7 +155,8 @@ public sealed interface ErrGroup extends AutoCloseable permits Group {
 	 * return, or an exception in the try block), it cancels the group and waits for every task to
 	 * finish, so no task outlives the try-with-resources block; failures seen this way go to the
 	 * factory's listeners and its log, never lost. Waiting is not interruptible: an interrupt is
-	 * kept for the caller to see.
+	 * kept for the caller to see. After {@link #awaitAsync()}, it does nothing: the future owns the
+	 * group.
 	 */
 	@Override
 	void close();

@@ -259,6 +259,9 @@ final class Group implements ErrGroup, GroupInfo {
 						}
 						interrupted |= helpOrWait(); // S12: block for a slot, running pending tasks
 					}
+					if (this.phase != OPEN) {
+						refused = refusal(); // the owner sealed while this (non-task) thread waited
+					}
 				}
 			}
 			bornCancelled = refused != null || guardRefused != null || this.context.isCancelled();
@@ -496,7 +499,8 @@ final class Group implements ErrGroup, GroupInfo {
 					interruptedWhileWaiting();
 					return true;
 				}
-				return false;
+				return next.consumedWaiterInterrupt; // the task already cancelled the group for us
+
 			}
 			finally {
 				this.lock.lock();
@@ -520,6 +524,14 @@ final class Group implements ErrGroup, GroupInfo {
 		finally {
 			this.waiters--;
 		}
+	}
+
+	/** A task run by the waiter ended on an interrupt meant for the waiter (S8). */
+	void waiterInterrupted(Throwable consumedBy) {
+		InterruptedException cause = new InterruptedException(
+				"the thread waiting for group '" + this.name + "' was interrupted while it ran one of its tasks");
+		cause.initCause(consumedBy);
+		this.context.cancel(cause);
 	}
 
 	private void interruptedWhileWaiting() {
@@ -652,6 +664,9 @@ final class Group implements ErrGroup, GroupInfo {
 		this.lock.lock();
 		try {
 			this.closeCalled = true;
+			if (this.asyncWaiters != null) {
+				return; // awaitAsync() handed the outcome to its futures: they own the group now
+			}
 			open = this.phase == OPEN;
 		}
 		finally {

@@ -99,6 +99,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	private boolean ranByWaiter;
 
+	/** Set when this task, run by the waiter, ended on an interrupt meant for the waiter (S8). */
+	boolean consumedWaiterInterrupt;
+
 	// Links of the group's pending or running list, guarded by the group's lock.
 	TaskImpl<?> prev;
 
@@ -204,6 +207,12 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	}
 
 	private void failed(Throwable ex) {
+		if (this.ranByWaiter && this.state == RUNNING && !this.group.context.isCancelled() && isInterruptOf(ex)) {
+			// S8 with S15: the waiter, running this task for the group, was interrupted by its owner, and
+			// the task's blocking call consumed that interrupt. It was meant for the waiter.
+			this.consumedWaiterInterrupt = true;
+			this.group.waiterInterrupted(ex);
+		}
 		Throwable cause = this.group.context.cause();
 		if (cause != null && isConsequenceOfCancellation(ex, cause)) {
 			finish(CANCELLED, null, ex); // S2: not a failure, not kept
@@ -212,6 +221,16 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 			this.group.taskFailed(this, ex); // S2, S3: the first failure cancels the group
 			finish(FAILED, null, ex);
 		}
+	}
+
+	private static boolean isInterruptOf(Throwable ex) {
+		Throwable t = ex;
+		for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
+			if (t instanceof InterruptedException || t instanceof InterruptedIOException) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**

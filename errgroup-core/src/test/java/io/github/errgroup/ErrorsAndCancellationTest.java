@@ -172,6 +172,8 @@ class ErrorsAndCancellationTest {
 		Task<Object> task = group.go(() -> {
 			throw spurious;
 		});
+		// ended on a pool thread: an interrupt on the waiter's thread would be the waiter's (S8)
+		await().atMost(Duration.ofSeconds(10)).until(() -> task.state().isFinal());
 		assertThat(catchThrowableOfType(ErrGroupException.class, group::await).getCause()).isSameAs(spurious);
 		assertThat(task.state()).isEqualTo(Task.State.FAILED);
 		assertThat(task.exceptionNow()).isSameAs(spurious);

@@ -134,6 +134,21 @@ class LifecycleAndLimitsTest {
 	}
 
 	@Test
+	void S10_closeAfterAwaitAsyncLeavesTheGroupToItsFuture() throws Exception {
+		CountDownLatch release = new CountDownLatch(1);
+		java.util.concurrent.CompletableFuture<Void> outcome;
+		ErrGroup group = this.factory.newGroup("async");
+		try (group) {
+			group.go(() -> release.await());
+			outcome = group.awaitAsync();
+		}
+		assertThat(group.context().isCancelled()).as("close() must not cancel what awaitAsync() owns").isFalse();
+		release.countDown();
+		outcome.get(10, TimeUnit.SECONDS);
+		assertThat(this.closed).extracting(GroupInfo::state).containsExactly(GroupInfo.State.AWAITED);
+	}
+
+	@Test
 	void S10_closeAfterAwaitDoesNothing() {
 		AtomicInteger callbacks = new AtomicInteger();
 		ErrGroup group = this.factory.newGroup("s10");

@@ -33,7 +33,6 @@ import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -333,7 +332,6 @@ class StructuredScopeRulesTest {
 	}
 
 	@Test
-	@Disabled("BUG: an interrupt of the owner while it runs a helped task is consumed by that task: await() throws with the flag cleared (S8)")
 	void S8_S15_ownerInterruptedWhileRunningATaskItHelped_throwsWithTheFlagSet() throws Exception {
 		// A one-thread pool kept busy, so that the owner runs the second task itself inside await().
 		ExecutorService oneThread = track(Executors.newFixedThreadPool(1));
