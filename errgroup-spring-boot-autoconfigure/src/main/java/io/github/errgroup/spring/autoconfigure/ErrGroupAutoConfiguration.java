@@ -29,7 +29,8 @@ import org.springframework.core.task.TaskDecorator;
  * of each kind are applied in {@link org.springframework.core.annotation.Order @Order}.
  *
  * <p>Backs off when the application defines its own {@code ErrGroupFactory}; everything is off with
- * {@code errgroup.enabled=false}.
+ * {@code errgroup.enabled=false}. On context close, open groups are cancelled and new ones refused,
+ * before the executor stops.
  */
 @AutoConfiguration(after = ErrGroupExecutorAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "errgroup.enabled", matchIfMissing = true)
@@ -55,6 +56,11 @@ public final class ErrGroupAutoConfiguration {
 		customizers.orderedStream().forEach(builder::customizer);
 		builderCustomizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
 		return builder.build();
+	}
+
+	@Bean
+	ErrGroupShutdownLifecycle errGroupShutdownLifecycle(ObjectProvider<ErrGroupFactory> factories) {
+		return new ErrGroupShutdownLifecycle(factories);
 	}
 
 }

@@ -74,6 +74,7 @@ class ErrGroupAutoConfigurationTests {
 			assertThat(context).hasNotFailed();
 			assertThat(context).doesNotHaveBean(ErrGroupFactory.class);
 			assertThat(context).doesNotHaveBean(ErrGroupExecutorAutoConfiguration.TASK_EXECUTOR_BEAN_NAME);
+			assertThat(context).doesNotHaveBean(ErrGroupShutdownLifecycle.class);
 			assertThat(context).doesNotHaveBean(ErrGroupFactoryBuilderCustomizer.class);
 			assertThat(context).doesNotHaveBean(ErrGroupProperties.class);
 			assertThat(context).hasBean("applicationTaskExecutor");
