@@ -20,6 +20,7 @@ import io.github.errgroup.GroupInfo;
 import io.github.errgroup.GroupListener;
 import io.github.errgroup.Task;
 import io.github.errgroup.TaskInfo;
+import io.github.errgroup.spring.autoconfigure.context.ErrGroupContextPropagationAutoConfiguration;
 import io.github.errgroup.spring.autoconfigure.executor.ErrGroupExecutorAutoConfiguration;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +40,8 @@ class ErrGroupAutoConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ErrGroupExecutorAutoConfiguration.class,
-				ErrGroupAutoConfiguration.class, TaskExecutionAutoConfiguration.class));
+				ErrGroupAutoConfiguration.class, ErrGroupContextPropagationAutoConfiguration.class,
+				TaskExecutionAutoConfiguration.class));
 
 	@Test
 	void S18_factoryBeanRunsTasksOnTheErrGroupExecutor() {
