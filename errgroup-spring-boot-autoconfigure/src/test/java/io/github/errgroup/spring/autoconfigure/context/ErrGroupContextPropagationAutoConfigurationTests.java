@@ -89,6 +89,18 @@ class ErrGroupContextPropagationAutoConfigurationTests {
 	}
 
 	@Test
+	void S22_securityContextReachesTheTaskWithoutContextPropagation() {
+		// Spring Security also registers a context-propagation ThreadLocalAccessor; without that library
+		// its own DelegatingSecurityContextRunnable must do it.
+		this.runner.withClassLoader(new FilteredClassLoader("io.micrometer.context")).run((context) -> {
+			assertThat(context).doesNotHaveBean("errGroupContextSnapshotPropagation");
+			SecurityContextHolder.getContext().setAuthentication(user("bob"));
+			assertThat(onPool(context, ErrGroupContextPropagationAutoConfigurationTests::userName)).isEqualTo("bob");
+			assertThat(onPoolUndecorated(context, ErrGroupContextPropagationAutoConfigurationTests::userName)).isNull();
+		});
+	}
+
+	@Test
 	void S22_requestAttributesReachTheTaskAndAreClearedAfterIt() {
 		this.runner.run((context) -> {
 			RequestAttributes request = new StubRequestAttributes();
