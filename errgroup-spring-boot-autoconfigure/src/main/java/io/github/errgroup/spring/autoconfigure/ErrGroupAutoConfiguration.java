@@ -29,8 +29,9 @@ import org.springframework.core.task.TaskDecorator;
  * of each kind are applied in {@link org.springframework.core.annotation.Order @Order}.
  *
  * <p>Backs off when the application defines its own {@code ErrGroupFactory}; everything is off with
- * {@code errgroup.enabled=false}. On context close, open groups are cancelled and new ones refused,
- * before the executor stops.
+ * {@code errgroup.enabled=false}. When the context closes, the open groups of every
+ * {@code ErrGroupFactory} bean (the application's own too) are cancelled with a cause saying so and new
+ * groups are refused, after the web server's graceful shutdown and before the executor stops.
  */
 @AutoConfiguration(after = ErrGroupExecutorAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "errgroup.enabled", matchIfMissing = true)

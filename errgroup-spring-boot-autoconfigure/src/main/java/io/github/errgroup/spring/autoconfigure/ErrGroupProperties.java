@@ -33,8 +33,8 @@ public class ErrGroupProperties implements InitializingBean {
 
 	/**
 	 * Group profiles by group name: the limit and timeout applied by newGroup(name) and group(name),
-	 * overriding the defaults. Explicit GroupSpec calls still win. Put names that contain dots or
-	 * upper-case letters in brackets, for example errgroup.groups.[userProfile].limit.
+	 * overriding the defaults. Explicit GroupSpec calls still win. Names match exactly, else ignoring
+	 * case; put names that contain dots in brackets, for example errgroup.groups.[user.profile].limit.
 	 */
 	private final Map<String, Profile> groups = new LinkedHashMap<>();
 

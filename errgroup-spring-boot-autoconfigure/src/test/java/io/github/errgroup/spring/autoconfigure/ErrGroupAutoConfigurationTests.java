@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -30,6 +31,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.core.task.TaskDecorator;
 
 /**
@@ -123,13 +126,39 @@ class ErrGroupAutoConfigurationTests {
 	}
 
 	@Test
-	void S20_groupNamesWithUpperCaseNeedBrackets() {
-		this.runner.withPropertyValues("errgroup.groups.[userProfile].limit=3").run((context) -> {
+	void S20_groupNamesInBracketsMatchExactly() {
+		this.runner.withPropertyValues("errgroup.groups.[user.Profile].limit=3").run((context) -> {
+			ErrGroupFactory factory = context.getBean(ErrGroupFactory.class);
+			try (ErrGroup group = factory.newGroup("user.Profile")) {
+				assertThat(limitOf(factory, group)).hasValue(3);
+			}
+		});
+	}
+
+	@Test
+	void S20_groupNamesWithUpperCaseMatchWithoutBrackets() {
+		// Relaxed binding turns the key into "userprofile" (as ERRGROUP_GROUPS_USERPROFILE_LIMIT would).
+		this.runner.withPropertyValues("errgroup.groups.userProfile.limit=3").run((context) -> {
 			ErrGroupFactory factory = context.getBean(ErrGroupFactory.class);
 			try (ErrGroup group = factory.newGroup("userProfile")) {
 				assertThat(limitOf(factory, group)).hasValue(3);
 			}
 		});
+	}
+
+	@Test
+	void S20_groupNamesMatchAnEnvironmentVariableIgnoringCase() {
+		// ERRGROUP_GROUPS_USERPROFILE_LIMIT binds the key "userprofile".
+		this.runner.withInitializer((context) -> context.getEnvironment().getPropertySources().replace(
+				StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+				new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+						Map.of("ERRGROUP_GROUPS_USERPROFILE_LIMIT", "3"))))
+			.run((context) -> {
+				ErrGroupFactory factory = context.getBean(ErrGroupFactory.class);
+				try (ErrGroup group = factory.newGroup("userProfile")) {
+					assertThat(limitOf(factory, group)).hasValue(3);
+				}
+			});
 	}
 
 	@Test
