@@ -135,10 +135,21 @@ public final class ErrGroupFactory implements AutoCloseable {
 	 */
 	@Override
 	public void close() {
+		close("ErrGroupFactory is shutting down");
+	}
+
+	/**
+	 * Shuts the factory as {@link #close()} does, saying why: each open group's cause is a
+	 * {@link CancellationException} whose message starts with {@code reason}, for example "The
+	 * application is shutting down".
+	 * @param reason why the factory shuts
+	 * @throws NullPointerException if {@code reason} is {@code null}
+	 */
+	public void close(String reason) {
+		Objects.requireNonNull(reason, "reason must not be null");
 		this.closed = true;
 		for (Group group : this.openGroups) {
-			group.context.cancel(new CancellationException(
-					"ErrGroupFactory is shutting down: group '" + group.name() + "' was cancelled"));
+			group.context.cancel(new CancellationException(reason + ": group '" + group.name() + "' was cancelled"));
 		}
 	}
 

@@ -1,0 +1,482 @@
+package io.github.errgroup.spring.autoconfigure;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.InitializingBean;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.system.JavaVersion;
+
+/**
+ * Configuration properties for errgroup, under {@code errgroup}. The executor's names mirror Spring
+ * Boot's {@code spring.task.execution.*}; group profiles set the limit and timeout of groups by name.
+ *
+ * <p>Checked once bound: a value the executor or the groups could not use (a negative size, a zero
+ * limit, a negative duration, a maximum pool size below the core size, virtual threads on Java 17)
+ * fails start-up with a message that names the property and its value.
+ */
+@ConfigurationProperties("errgroup")
+public class ErrGroupProperties implements InitializingBean {
+
+	/**
+	 * Whether to auto-configure errgroup: the ErrGroupFactory bean, its executor and context
+	 * propagation.
+	 */
+	private boolean enabled = true;
+
+	private final Executor executor = new Executor();
+
+	private final Profile defaults = new Profile();
+
+	/**
+	 * Group profiles by group name: the limit and timeout applied by newGroup(name) and group(name),
+	 * overriding the defaults. Explicit GroupSpec calls still win. Names match exactly, else ignoring
+	 * case; put names that contain dots in brackets, for example errgroup.groups.[user.profile].limit.
+	 */
+	private final Map<String, Profile> groups = new LinkedHashMap<>();
+
+	/**
+	 * Creates the properties with their defaults.
+	 */
+	public ErrGroupProperties() {
+	}
+
+	/**
+	 * Returns whether errgroup is auto-configured.
+	 * @return {@code true} unless {@code errgroup.enabled=false}
+	 */
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	/**
+	 * Sets whether errgroup is auto-configured.
+	 * @param enabled {@code false} to turn the whole starter off
+	 */
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	/**
+	 * Returns the settings of the executor that runs group tasks.
+	 * @return the executor settings, {@code errgroup.executor.*}
+	 */
+	public Executor getExecutor() {
+		return this.executor;
+	}
+
+	/**
+	 * Returns the profile applied to every group, unless a per-name profile says otherwise.
+	 * @return the default profile, {@code errgroup.defaults.*}
+	 */
+	public Profile getDefaults() {
+		return this.defaults;
+	}
+
+	/**
+	 * Returns the group profiles by group name.
+	 * @return the mutable map of profiles, {@code errgroup.groups.<name>.*}
+	 */
+	public Map<String, Profile> getGroups() {
+		return this.groups;
+	}
+
+	/**
+	 * Checks the bound values.
+	 * @throws IllegalStateException (a subtype that Spring Boot's failure analysis reports) naming
+	 * the first invalid property and its value
+	 */
+	@Override
+	public void afterPropertiesSet() {
+		this.executor.validate("errgroup.executor");
+		this.defaults.validate("errgroup.defaults");
+		this.groups.forEach((name, profile) -> profile.validate("errgroup.groups." + mapKey(name)));
+	}
+
+	private static String mapKey(String name) {
+		return name.matches("[a-z0-9-]+") ? name : "[" + name + "]";
+	}
+
+	/**
+	 * The executor that runs group tasks, {@code errgroup.executor.*}.
+	 */
+	public static class Executor {
+
+		/**
+		 * Prefix to use for the names of newly created threads.
+		 */
+		private String threadNamePrefix = "errgroup-";
+
+		/**
+		 * Whether to run tasks on virtual threads instead of the thread pool; needs Java 21 or later.
+		 * When not set, follows spring.threads.virtual.enabled (which is ignored before Java 21).
+		 */
+		private @Nullable Boolean virtualThreads;
+
+		private final Pool pool = new Pool();
+
+		private final Shutdown shutdown = new Shutdown();
+
+		/**
+		 * Creates the executor settings with their defaults.
+		 */
+		public Executor() {
+		}
+
+		/**
+		 * Returns the prefix of the executor's thread names.
+		 * @return the prefix, {@code errgroup-} by default
+		 */
+		public String getThreadNamePrefix() {
+			return this.threadNamePrefix;
+		}
+
+		/**
+		 * Sets the prefix of the executor's thread names.
+		 * @param threadNamePrefix the prefix
+		 */
+		public void setThreadNamePrefix(String threadNamePrefix) {
+			this.threadNamePrefix = threadNamePrefix;
+		}
+
+		/**
+		 * Returns whether tasks run on virtual threads, as configured.
+		 * @return {@code true} or {@code false} if set; {@code null} to follow
+		 * {@code spring.threads.virtual.enabled}
+		 */
+		public @Nullable Boolean getVirtualThreads() {
+			return this.virtualThreads;
+		}
+
+		/**
+		 * Sets whether tasks run on virtual threads.
+		 * @param virtualThreads {@code true} for virtual threads (Java 21 or later), {@code false} for
+		 * the thread pool, {@code null} to follow {@code spring.threads.virtual.enabled}
+		 */
+		public void setVirtualThreads(@Nullable Boolean virtualThreads) {
+			this.virtualThreads = virtualThreads;
+		}
+
+		/**
+		 * Returns the thread pool settings.
+		 * @return the pool settings, {@code errgroup.executor.pool.*}
+		 */
+		public Pool getPool() {
+			return this.pool;
+		}
+
+		/**
+		 * Returns the shutdown settings.
+		 * @return the shutdown settings, {@code errgroup.executor.shutdown.*}
+		 */
+		public Shutdown getShutdown() {
+			return this.shutdown;
+		}
+
+		void validate(String prefix) {
+			if (Boolean.TRUE.equals(this.virtualThreads)
+					&& !JavaVersion.getJavaVersion().isEqualOrNewerThan(JavaVersion.TWENTY_ONE)) {
+				throw new InvalidErrGroupPropertyException(prefix + ".virtual-threads", true,
+						"virtual threads need Java 21 or later, but this application runs on Java "
+								+ System.getProperty("java.version"),
+						"Run the application on Java 21 or later, or remove '" + prefix
+								+ ".virtual-threads' to run errgroup tasks on a thread pool.");
+			}
+			this.pool.validate(prefix + ".pool");
+			this.shutdown.validate(prefix + ".shutdown");
+		}
+
+	}
+
+	/**
+	 * The thread pool of the executor, {@code errgroup.executor.pool.*}; not used on virtual threads.
+	 */
+	public static class Pool {
+
+		/**
+		 * Queue capacity. An unbounded capacity does not increase the pool and therefore ignores the
+		 * "max-size" property. Doesn't have an effect if virtual threads are enabled.
+		 */
+		private int queueCapacity = Integer.MAX_VALUE;
+
+		/**
+		 * Core number of threads. Doesn't have an effect if virtual threads are enabled.
+		 */
+		private int coreSize = 8;
+
+		/**
+		 * Maximum allowed number of threads. If tasks are filling up the queue, the pool can expand up
+		 * to that size to accommodate the load. Ignored if the queue is unbounded. Doesn't have an
+		 * effect if virtual threads are enabled.
+		 */
+		private int maxSize = Integer.MAX_VALUE;
+
+		/**
+		 * Whether core threads are allowed to time out. This enables dynamic growing and shrinking of
+		 * the pool. Doesn't have an effect if virtual threads are enabled.
+		 */
+		private boolean allowCoreThreadTimeout = true;
+
+		/**
+		 * Time limit for which threads may remain idle before being terminated. Doesn't have an effect
+		 * if virtual threads are enabled.
+		 */
+		private Duration keepAlive = Duration.ofSeconds(60);
+
+		/**
+		 * Creates the pool settings with their defaults.
+		 */
+		public Pool() {
+		}
+
+		/**
+		 * Returns the queue capacity.
+		 * @return the capacity, unbounded ({@link Integer#MAX_VALUE}) by default
+		 */
+		public int getQueueCapacity() {
+			return this.queueCapacity;
+		}
+
+		/**
+		 * Sets the queue capacity.
+		 * @param queueCapacity the capacity, zero or more
+		 */
+		public void setQueueCapacity(int queueCapacity) {
+			this.queueCapacity = queueCapacity;
+		}
+
+		/**
+		 * Returns the core number of threads.
+		 * @return the core size, 8 by default
+		 */
+		public int getCoreSize() {
+			return this.coreSize;
+		}
+
+		/**
+		 * Sets the core number of threads.
+		 * @param coreSize the core size, zero or more
+		 */
+		public void setCoreSize(int coreSize) {
+			this.coreSize = coreSize;
+		}
+
+		/**
+		 * Returns the maximum number of threads.
+		 * @return the maximum, unbounded ({@link Integer#MAX_VALUE}) by default
+		 */
+		public int getMaxSize() {
+			return this.maxSize;
+		}
+
+		/**
+		 * Sets the maximum number of threads.
+		 * @param maxSize the maximum, at least 1 and at least the core size
+		 */
+		public void setMaxSize(int maxSize) {
+			this.maxSize = maxSize;
+		}
+
+		/**
+		 * Returns whether core threads may time out.
+		 * @return {@code true} by default
+		 */
+		public boolean isAllowCoreThreadTimeout() {
+			return this.allowCoreThreadTimeout;
+		}
+
+		/**
+		 * Sets whether core threads may time out.
+		 * @param allowCoreThreadTimeout whether core threads may time out
+		 */
+		public void setAllowCoreThreadTimeout(boolean allowCoreThreadTimeout) {
+			this.allowCoreThreadTimeout = allowCoreThreadTimeout;
+		}
+
+		/**
+		 * Returns how long an idle thread lives.
+		 * @return the keep-alive time, 60 seconds by default
+		 */
+		public Duration getKeepAlive() {
+			return this.keepAlive;
+		}
+
+		/**
+		 * Sets how long an idle thread lives.
+		 * @param keepAlive the keep-alive time, zero or more; whole seconds, at least one while core
+		 * threads may time out
+		 */
+		public void setKeepAlive(Duration keepAlive) {
+			this.keepAlive = keepAlive;
+		}
+
+		void validate(String prefix) {
+			if (this.queueCapacity < 0) {
+				throw new InvalidErrGroupPropertyException(prefix + ".queue-capacity", this.queueCapacity,
+						"the queue capacity must be zero or more", "Set it to 0 or more, or remove it for an unbounded queue.");
+			}
+			if (this.coreSize < 0) {
+				throw new InvalidErrGroupPropertyException(prefix + ".core-size", this.coreSize,
+						"the core number of threads must be zero or more", "Set it to 0 or more.");
+			}
+			if (this.maxSize < 1) {
+				throw new InvalidErrGroupPropertyException(prefix + ".max-size", this.maxSize,
+						"the maximum number of threads must be at least 1", "Set it to 1 or more.");
+			}
+			if (this.maxSize < this.coreSize) {
+				throw new InvalidErrGroupPropertyException(prefix + ".max-size", this.maxSize,
+						"the maximum number of threads must not be less than " + prefix + ".core-size ("
+								+ this.coreSize + ")",
+						"Set '" + prefix + ".max-size' to " + this.coreSize + " or more, or lower '" + prefix
+								+ ".core-size'.");
+			}
+			if (this.keepAlive.isNegative()) {
+				throw new InvalidErrGroupPropertyException(prefix + ".keep-alive", this.keepAlive,
+						"the keep-alive time must not be negative", "Set it to a positive duration, such as 60s.");
+			}
+			if (this.allowCoreThreadTimeout && this.keepAlive.getSeconds() < 1) {
+				// ThreadPoolExecutor counts whole seconds here and refuses zero for core threads that time out.
+				throw new InvalidErrGroupPropertyException(prefix + ".keep-alive", this.keepAlive,
+						"the keep-alive time must be at least 1s while " + prefix
+								+ ".allow-core-thread-timeout is true",
+						"Set it to 1s or more, or set '" + prefix + ".allow-core-thread-timeout' to false.");
+			}
+		}
+
+	}
+
+	/**
+	 * How the executor shuts down, {@code errgroup.executor.shutdown.*}.
+	 */
+	public static class Shutdown {
+
+		/**
+		 * Whether the executor should wait for scheduled tasks to complete on shutdown.
+		 */
+		private boolean awaitTermination;
+
+		/**
+		 * Maximum time the executor should wait for remaining tasks to complete.
+		 */
+		private @Nullable Duration awaitTerminationPeriod;
+
+		/**
+		 * Creates the shutdown settings with their defaults.
+		 */
+		public Shutdown() {
+		}
+
+		/**
+		 * Returns whether the executor waits for its tasks on shutdown.
+		 * @return {@code false} by default
+		 */
+		public boolean isAwaitTermination() {
+			return this.awaitTermination;
+		}
+
+		/**
+		 * Sets whether the executor waits for its tasks on shutdown.
+		 * @param awaitTermination whether to wait
+		 */
+		public void setAwaitTermination(boolean awaitTermination) {
+			this.awaitTermination = awaitTermination;
+		}
+
+		/**
+		 * Returns the longest the executor waits for its tasks on shutdown.
+		 * @return the period, or {@code null} for not waiting
+		 */
+		public @Nullable Duration getAwaitTerminationPeriod() {
+			return this.awaitTerminationPeriod;
+		}
+
+		/**
+		 * Sets the longest the executor waits for its tasks on shutdown.
+		 * @param awaitTerminationPeriod the period, zero or more
+		 */
+		public void setAwaitTerminationPeriod(@Nullable Duration awaitTerminationPeriod) {
+			this.awaitTerminationPeriod = awaitTerminationPeriod;
+		}
+
+		void validate(String prefix) {
+			if (this.awaitTerminationPeriod != null && this.awaitTerminationPeriod.isNegative()) {
+				throw new InvalidErrGroupPropertyException(prefix + ".await-termination-period",
+						this.awaitTerminationPeriod, "the await-termination period must not be negative",
+						"Set it to a positive duration, such as 30s.");
+			}
+		}
+
+	}
+
+	/**
+	 * The settings of a group, by name ({@code errgroup.groups.<name>.*}) or for every group
+	 * ({@code errgroup.defaults.*}).
+	 */
+	public static class Profile {
+
+		/**
+		 * Maximum number of tasks of a group running at once, at least 1. Not set: no limit.
+		 */
+		private @Nullable Integer limit;
+
+		/**
+		 * How long a group may run, from its opening, before it is cancelled with a TimeoutException.
+		 * Not set: no deadline of its own.
+		 */
+		private @Nullable Duration timeout;
+
+		/**
+		 * Creates a profile that sets nothing.
+		 */
+		public Profile() {
+		}
+
+		/**
+		 * Returns the most tasks of the group running at once.
+		 * @return the limit, or {@code null} when not set
+		 */
+		public @Nullable Integer getLimit() {
+			return this.limit;
+		}
+
+		/**
+		 * Sets the most tasks of the group running at once.
+		 * @param limit the limit, at least 1, or {@code null} for none
+		 */
+		public void setLimit(@Nullable Integer limit) {
+			this.limit = limit;
+		}
+
+		/**
+		 * Returns how long the group may run.
+		 * @return the timeout, or {@code null} when not set
+		 */
+		public @Nullable Duration getTimeout() {
+			return this.timeout;
+		}
+
+		/**
+		 * Sets how long the group may run.
+		 * @param timeout the timeout, positive, or {@code null} for none
+		 */
+		public void setTimeout(@Nullable Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		void validate(String prefix) {
+			if (this.limit != null && this.limit < 1) {
+				throw new InvalidErrGroupPropertyException(prefix + ".limit", this.limit,
+						"a group limit must be at least 1", "Set it to 1 or more, or remove it for no limit.");
+			}
+			if (this.timeout != null && (this.timeout.isNegative() || this.timeout.isZero())) {
+				throw new InvalidErrGroupPropertyException(prefix + ".timeout", this.timeout,
+						"a group timeout must be positive", "Set it to a positive duration, such as 2s, or remove it for no deadline.");
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,48 @@
+package io.github.errgroup.sample.product;
+
+import io.github.errgroup.ErrGroupException;
+import java.util.concurrent.TimeoutException;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+
+/**
+ * Turns a failed fan-out into an {@code application/problem+json} answer: 502 when a downstream
+ * service failed (the detail names it), 504 when the group's deadline passed.
+ */
+@RestControllerAdvice
+public class FanOutErrors {
+
+	@ExceptionHandler(ErrGroupException.class)
+	public ProblemDetail failedFanOut(ErrGroupException ex) {
+		Throwable cause = rootFanOutCause(ex);
+		if (cause instanceof DownstreamException downstream) {
+			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_GATEWAY,
+					"downstream service " + downstream.service() + " failed: " + downstream.getMessage());
+			problem.setTitle("A downstream service failed");
+			problem.setProperty("service", downstream.service());
+			problem.setProperty("group", ex.groupName());
+			return problem;
+		}
+		if (cause instanceof TimeoutException) {
+			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.GATEWAY_TIMEOUT, cause.getMessage());
+			problem.setTitle("The page took too long");
+			problem.setProperty("group", ex.groupName());
+			return problem;
+		}
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR, String.valueOf(cause));
+		problem.setProperty("group", ex.groupName());
+		return problem;
+	}
+
+	/** A nested group's failure reaches the outer group as an ErrGroupException: unwrap to the first real cause. */
+	private static Throwable rootFanOutCause(ErrGroupException ex) {
+		Throwable cause = ex.getCause();
+		while (cause instanceof ErrGroupException nested && nested.getCause() != null) {
+			cause = nested.getCause();
+		}
+		return cause;
+	}
+
+}

@@ -1,0 +1,107 @@
+package io.github.errgroup.sample;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The sample's scenarios over real HTTP, on a real Tomcat on a random port.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class SampleAppEndToEndTest {
+
+	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+	private final JsonMapper json = JsonMapper.builder().build();
+
+	@LocalServerPort
+	int port;
+
+	private HttpResponse<String> get(String path) throws Exception {
+		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
+			.timeout(Duration.ofSeconds(30))
+			.build();
+		return this.http.send(request, HttpResponse.BodyHandlers.ofString());
+	}
+
+	@SuppressWarnings("unchecked")
+	private Map<String, Object> body(HttpResponse<String> response) {
+		return this.json.readValue(response.body(), Map.class);
+	}
+
+	@SuppressWarnings("unchecked")
+	private long stat(String service, String counter) throws Exception {
+		Map<String, Object> stats = body(get("/downstream/stats"));
+		Map<String, Object> counters = (Map<String, Object>) stats.get(service);
+		return (counters != null) ? ((Number) counters.get(counter)).longValue() : 0L;
+	}
+
+	@Test
+	void allFine_thePageHasEveryPart_recommendationsFromANestedGroup() throws Exception {
+		HttpResponse<String> response = get("/api/products/42");
+		assertThat(response.statusCode()).isEqualTo(200);
+		Map<String, Object> page = body(response);
+		assertThat(page).containsKeys("details", "pricing", "inventory", "reviews", "recommendations");
+		assertThat((List<?>) page.get("recommendations")).hasSize(3);
+	}
+
+	@Test
+	void oneFails_answers502NamingIt_andTheSlowSiblingsCallIsClosedOnTheWire() throws Exception {
+		long abandonedBefore = stat("reviews", "abandoned");
+		long start = System.nanoTime();
+		HttpResponse<String> response = get("/api/products/42?fail=pricing&slow=reviews");
+		Duration took = Duration.ofNanos(System.nanoTime() - start);
+		assertThat(response.statusCode()).isEqualTo(502);
+		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+				type -> assertThat(type).startsWith("application/problem+json"));
+		assertThat(body(response).get("detail")).asString().contains("pricing");
+		assertThat(took).as("the failure does not wait for the slow sibling").isLessThan(Duration.ofSeconds(5));
+		long failedAt = System.nanoTime();
+		await().atMost(Duration.ofSeconds(5)).until(() -> stat("reviews", "abandoned") > abandonedBefore);
+		System.out.printf("slow reviews call abandoned on the wire %d ms after the 502%n",
+				Duration.ofNanos(System.nanoTime() - failedAt).toMillis());
+	}
+
+	@Test
+	void slowDetails_answers504AtTheGroupDeadline_notAfterTenSeconds() throws Exception {
+		long start = System.nanoTime();
+		HttpResponse<String> response = get("/api/products/42?slow=details");
+		Duration took = Duration.ofNanos(System.nanoTime() - start);
+		assertThat(response.statusCode()).isEqualTo(504);
+		assertThat(body(response).get("detail")).asString().contains("timed out");
+		assertThat(took).isBetween(Duration.ofMillis(700), Duration.ofSeconds(5));
+		System.out.printf("?slow=details answered 504 after %d ms%n", took.toMillis());
+	}
+
+	@Test
+	void search_fansOutToTwentyShards_atMostFourAtOnce() throws Exception {
+		HttpResponse<String> response = get("/api/search?q=errgroup");
+		assertThat(response.statusCode()).isEqualTo(200);
+		Map<String, Object> answer = body(response);
+		assertThat(answer.get("shards")).isEqualTo(20);
+		assertThat(answer.get("limit")).isEqualTo(4);
+		assertThat(((Number) answer.get("maxConcurrency")).intValue()).isBetween(1, 4);
+		assertThat((List<?>) answer.get("hits")).hasSize(7);
+	}
+
+	@Test
+	void theTimelineShowsTheGroupsWithTheirTasks() throws Exception {
+		get("/api/products/7?fail=inventory");
+		HttpResponse<String> response = get("/api/timeline");
+		assertThat(response.statusCode()).isEqualTo(200);
+		assertThat(response.body()).contains("\"name\":\"product\"").contains("\"outcome\":\"failed\"");
+		assertThat(get("/").body()).contains("live fan-out timeline");
+	}
+
+}
