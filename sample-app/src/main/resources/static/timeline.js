@@ -44,7 +44,9 @@
     head.children[0].textContent = group.name;
     head.children[1].textContent = took + (group.limit ? ' · limit ' + group.limit : '') + ' · '
       + group.tasks.length + ' tasks';
-    head.children[2].textContent = group.failure ? 'failed: ' + group.failure : '';
+    const failedTasks = group.tasks.filter(function (t) { return t.outcome === 'failed'; }).length;
+    head.children[2].textContent = group.failure
+      ? (failedTasks > 0 ? 'failed: ' : 'cancelled: ') + group.failure : '';
     box.appendChild(head);
     const lanes = document.createElement('div');
     lanes.className = 'lanes';
@@ -61,6 +63,10 @@
       bar.title = 'task ' + t.index + ': ' + t.outcome + (t.thread ? ' on ' + t.thread : '')
         + (t.error ? ' — ' + t.error : '') + ' (' + Math.round(end - start) + ' ms)';
       track.appendChild(bar);
+      const label = document.createElement('span');
+      label.className = 'label';
+      label.textContent = '#' + t.index + (t.thread ? ' ' + t.thread : '');
+      track.appendChild(label);
       lanes.appendChild(track);
     });
     if (group.cancelledAt) {
