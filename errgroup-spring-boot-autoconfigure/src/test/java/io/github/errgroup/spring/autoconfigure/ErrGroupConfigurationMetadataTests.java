@@ -12,8 +12,8 @@ import org.springframework.boot.configurationmetadata.ConfigurationMetadataPrope
 import org.springframework.boot.configurationmetadata.ConfigurationMetadataRepositoryJsonBuilder;
 
 /**
- * S21: the generated IDE metadata documents every {@code errgroup.*} property, with its default where
- * it has one.
+ * S21: the generated IDE metadata documents every {@code errgroup.*} property, and those Spring Boot
+ * gives the {@code errgroups} endpoint (S28), with its default where it has one.
  */
 class ErrGroupConfigurationMetadataTests {
 
@@ -30,7 +30,8 @@ class ErrGroupConfigurationMetadataTests {
 				"errgroup.executor.pool.keep-alive", "errgroup.executor.pool.allow-core-thread-timeout",
 				"errgroup.executor.shutdown.await-termination", "errgroup.executor.shutdown.await-termination-period",
 				"errgroup.defaults.limit", "errgroup.defaults.timeout", "errgroup.groups",
-				"errgroup.overdue-threshold", "errgroup.metrics.enabled", "errgroup.metrics.max-group-names");
+				"errgroup.overdue-threshold", "errgroup.metrics.enabled", "errgroup.metrics.max-group-names",
+				"management.endpoint.errgroups.access", "management.endpoint.errgroups.cache.time-to-live");
 		assertThat(properties.values()).allSatisfy((property) -> assertThat(property.getDescription())
 			.as("description of %s", property.getId())
 			.isNotBlank());
@@ -50,6 +51,8 @@ class ErrGroupConfigurationMetadataTests {
 			Map.entry("errgroup.executor.pool.allow-core-thread-timeout", true),
 			Map.entry("errgroup.executor.shutdown.await-termination", false),
 			Map.entry("errgroup.overdue-threshold", "5s"), Map.entry("errgroup.metrics.enabled", true),
-			Map.entry("errgroup.metrics.max-group-names", 100)));
+			Map.entry("errgroup.metrics.max-group-names", 100),
+			Map.entry("management.endpoint.errgroups.access", "unrestricted"),
+			Map.entry("management.endpoint.errgroups.cache.time-to-live", "0ms"));
 
 }
