@@ -38,13 +38,18 @@ class S26_OverdueGaugeTests {
 			CountDownLatch started = new CountDownLatch(1);
 			CountDownLatch release = new CountDownLatch(1);
 			try (ErrGroup group = context.getBean(ErrGroupFactory.class).newGroup("stubborn")) {
-				group.go(() -> ignoreInterrupts(started, release));
-				assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
-				assertThat(overdue(registry)).as("not cancelled yet").isZero();
-				group.cancel();
-				await().atMost(Duration.ofSeconds(30)).until(() -> overdue(registry) == 1);
-				assertThat(registry.get("errgroup.tasks.active").tag("group", "stubborn").gauge().value()).isOne();
-				release.countDown();
+				try {
+					group.go(() -> ignoreInterrupts(started, release));
+					assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+					assertThat(overdue(registry)).as("not cancelled yet").isZero();
+					group.cancel();
+					await().atMost(Duration.ofSeconds(30)).until(() -> overdue(registry) == 1);
+					assertThat(registry.get("errgroup.tasks.active").tag("group", "stubborn").gauge().value())
+						.isOne();
+				}
+				finally {
+					release.countDown(); // else close() waits for ever for a task that ignores interrupts
+				}
 			}
 			assertThat(overdue(registry)).as("at rest").isZero();
 		});
@@ -57,12 +62,17 @@ class S26_OverdueGaugeTests {
 			CountDownLatch started = new CountDownLatch(1);
 			CountDownLatch release = new CountDownLatch(1);
 			try (ErrGroup group = context.getBean(ErrGroupFactory.class).newGroup("stubborn")) {
-				group.go(() -> ignoreInterrupts(started, release));
-				assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
-				group.cancel();
-				assertThat(registry.get("errgroup.tasks.active").tag("group", "stubborn").gauge().value()).isOne();
-				assertThat(overdue(registry)).isZero();
-				release.countDown();
+				try {
+					group.go(() -> ignoreInterrupts(started, release));
+					assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+					group.cancel();
+					assertThat(registry.get("errgroup.tasks.active").tag("group", "stubborn").gauge().value())
+						.isOne();
+					assertThat(overdue(registry)).isZero();
+				}
+				finally {
+					release.countDown();
+				}
 			}
 		});
 	}
