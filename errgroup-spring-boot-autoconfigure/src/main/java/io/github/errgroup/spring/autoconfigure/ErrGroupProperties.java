@@ -39,6 +39,14 @@ public class ErrGroupProperties implements InitializingBean {
 	private final Map<String, Profile> groups = new LinkedHashMap<>();
 
 	/**
+	 * How long a task may keep running after its group was cancelled before the
+	 * errgroup.tasks.overdue gauge counts it: a task still running that long ignores interrupts.
+	 */
+	private Duration overdueThreshold = Duration.ofSeconds(5);
+
+	private final Metrics metrics = new Metrics();
+
+	/**
 	 * Creates the properties with their defaults.
 	 */
 	public ErrGroupProperties() {
@@ -85,6 +93,30 @@ public class ErrGroupProperties implements InitializingBean {
 	}
 
 	/**
+	 * Returns how long a task may run on after its group was cancelled before it counts as overdue.
+	 * @return the threshold, 5 seconds by default
+	 */
+	public Duration getOverdueThreshold() {
+		return this.overdueThreshold;
+	}
+
+	/**
+	 * Sets how long a task may run on after its group was cancelled before it counts as overdue.
+	 * @param overdueThreshold the threshold, zero or more
+	 */
+	public void setOverdueThreshold(Duration overdueThreshold) {
+		this.overdueThreshold = overdueThreshold;
+	}
+
+	/**
+	 * Returns the settings of the errgroup meters.
+	 * @return the metrics settings, {@code errgroup.metrics.*}
+	 */
+	public Metrics getMetrics() {
+		return this.metrics;
+	}
+
+	/**
 	 * Checks the bound values.
 	 * @throws IllegalStateException (a subtype that Spring Boot's failure analysis reports) naming
 	 * the first invalid property and its value
@@ -94,10 +126,81 @@ public class ErrGroupProperties implements InitializingBean {
 		this.executor.validate("errgroup.executor");
 		this.defaults.validate("errgroup.defaults");
 		this.groups.forEach((name, profile) -> profile.validate("errgroup.groups." + mapKey(name)));
+		if (this.overdueThreshold.isNegative()) {
+			throw new InvalidErrGroupPropertyException("errgroup.overdue-threshold", this.overdueThreshold,
+					"the overdue threshold must not be negative", "Set it to a positive duration, such as 5s.");
+		}
+		this.metrics.validate("errgroup.metrics");
 	}
 
 	private static String mapKey(String name) {
 		return name.matches("[a-z0-9-]+") ? name : "[" + name + "]";
+	}
+
+	/**
+	 * The Micrometer meters of groups and tasks, {@code errgroup.metrics.*}.
+	 */
+	public static class Metrics {
+
+		/**
+		 * Whether to record the errgroup.* meters when the application has a MeterRegistry.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Maximum number of distinct group names used as values of the meters' group tag. Groups
+		 * with a name first seen after that are tagged 'other', and a warning is logged once.
+		 */
+		private int maxGroupNames = 100;
+
+		/**
+		 * Creates the metrics settings with their defaults.
+		 */
+		public Metrics() {
+		}
+
+		/**
+		 * Returns whether the meters are recorded.
+		 * @return {@code true} by default
+		 */
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		/**
+		 * Sets whether the meters are recorded.
+		 * @param enabled {@code false} to record none
+		 */
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		/**
+		 * Returns how many distinct group names become tag values before new ones are tagged
+		 * {@code other}.
+		 * @return the maximum, 100 by default
+		 */
+		public int getMaxGroupNames() {
+			return this.maxGroupNames;
+		}
+
+		/**
+		 * Sets how many distinct group names become tag values before new ones are tagged
+		 * {@code other}.
+		 * @param maxGroupNames the maximum, zero or more (zero tags every group {@code other})
+		 */
+		public void setMaxGroupNames(int maxGroupNames) {
+			this.maxGroupNames = maxGroupNames;
+		}
+
+		void validate(String prefix) {
+			if (this.maxGroupNames < 0) {
+				throw new InvalidErrGroupPropertyException(prefix + ".max-group-names", this.maxGroupNames,
+						"the maximum number of group names must be zero or more",
+						"Set it to 0 or more; the default is 100.");
+			}
+		}
+
 	}
 
 	/**

@@ -12,8 +12,8 @@ import org.springframework.boot.configurationmetadata.ConfigurationMetadataPrope
 import org.springframework.boot.configurationmetadata.ConfigurationMetadataRepositoryJsonBuilder;
 
 /**
- * S21: the generated IDE metadata documents every {@code errgroup.*} property, with its default where
- * it has one.
+ * S21: the generated IDE metadata documents every {@code errgroup.*} property, and those Spring Boot
+ * gives the {@code errgroups} endpoint (S28), with its default where it has one.
  */
 class ErrGroupConfigurationMetadataTests {
 
@@ -29,7 +29,9 @@ class ErrGroupConfigurationMetadataTests {
 				"errgroup.executor.pool.max-size", "errgroup.executor.pool.queue-capacity",
 				"errgroup.executor.pool.keep-alive", "errgroup.executor.pool.allow-core-thread-timeout",
 				"errgroup.executor.shutdown.await-termination", "errgroup.executor.shutdown.await-termination-period",
-				"errgroup.defaults.limit", "errgroup.defaults.timeout", "errgroup.groups");
+				"errgroup.defaults.limit", "errgroup.defaults.timeout", "errgroup.groups",
+				"errgroup.overdue-threshold", "errgroup.metrics.enabled", "errgroup.metrics.max-group-names",
+				"management.endpoint.errgroups.access", "management.endpoint.errgroups.cache.time-to-live");
 		assertThat(properties.values()).allSatisfy((property) -> assertThat(property.getDescription())
 			.as("description of %s", property.getId())
 			.isNotBlank());
@@ -40,11 +42,17 @@ class ErrGroupConfigurationMetadataTests {
 	}
 
 	/** Every default there is; the properties not listed have none (they are unset unless configured). */
-	private static final Map<String, Object> DEFAULTS = Map.of("errgroup.enabled", true,
-			"errgroup.executor.thread-name-prefix", "errgroup-", "errgroup.executor.pool.core-size", 8,
-			"errgroup.executor.pool.max-size", Integer.MAX_VALUE, "errgroup.executor.pool.queue-capacity",
-			Integer.MAX_VALUE, "errgroup.executor.pool.keep-alive", "60s",
-			"errgroup.executor.pool.allow-core-thread-timeout", true, "errgroup.executor.shutdown.await-termination",
-			false);
+	private static final Map<String, Object> DEFAULTS = Map.ofEntries(Map.entry("errgroup.enabled", true),
+			Map.entry("errgroup.executor.thread-name-prefix", "errgroup-"),
+			Map.entry("errgroup.executor.pool.core-size", 8),
+			Map.entry("errgroup.executor.pool.max-size", Integer.MAX_VALUE),
+			Map.entry("errgroup.executor.pool.queue-capacity", Integer.MAX_VALUE),
+			Map.entry("errgroup.executor.pool.keep-alive", "60s"),
+			Map.entry("errgroup.executor.pool.allow-core-thread-timeout", true),
+			Map.entry("errgroup.executor.shutdown.await-termination", false),
+			Map.entry("errgroup.overdue-threshold", "5s"), Map.entry("errgroup.metrics.enabled", true),
+			Map.entry("errgroup.metrics.max-group-names", 100),
+			Map.entry("management.endpoint.errgroups.access", "unrestricted"),
+			Map.entry("management.endpoint.errgroups.cache.time-to-live", "0ms"));
 
 }

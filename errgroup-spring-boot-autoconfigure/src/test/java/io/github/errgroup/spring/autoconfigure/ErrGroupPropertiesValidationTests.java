@@ -46,6 +46,8 @@ class ErrGroupPropertiesValidationTests {
 			errgroup.defaults.timeout                           | 0s
 			errgroup.groups.search.limit                        | 0
 			errgroup.groups.search.timeout                      | -250ms
+			errgroup.overdue-threshold                          | -1s
+			errgroup.metrics.max-group-names                    | -1
 			""")
 	void S21_invalidValueFailsStartUpNamingThePropertyAndTheValue(String property, String value) {
 		this.runner.withPropertyValues(property + "=" + value).run((context) -> {

@@ -1,0 +1,45 @@
+package io.github.errgroup.spring.autoconfigure.observation;
+
+import io.github.errgroup.ErrGroupFactory;
+import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
+import io.micrometer.observation.ObservationRegistry;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * {@link EnableAutoConfiguration Auto-configuration} for the {@code errgroup.group} and
+ * {@code errgroup.task} observations (S27): an {@link ErrGroupObservations} listener, which the
+ * auto-configured {@link ErrGroupFactory} registers as it does every {@code GroupListener} bean.
+ *
+ * <p>Active when the application has an {@link ObservationRegistry} (Spring Boot's, as with the
+ * actuator); with Micrometer Tracing, the observations are spans. A {@link GroupObservationConvention}
+ * or {@link TaskObservationConvention} bean replaces the default convention; Spring Boot's
+ * {@code management.observations.enable.errgroup=false} turns the observations off.
+ */
+@AutoConfiguration(after = { ObservationAutoConfiguration.class, ErrGroupAutoConfiguration.class })
+@ConditionalOnClass(ObservationRegistry.class)
+@ConditionalOnBean({ ObservationRegistry.class, ErrGroupFactory.class })
+@ConditionalOnBooleanProperty(name = "errgroup.enabled", matchIfMissing = true)
+public final class ErrGroupObservationAutoConfiguration {
+
+	ErrGroupObservationAutoConfiguration() {
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ErrGroupObservations errGroupObservations(ObservationRegistry observationRegistry,
+			ObjectProvider<GroupObservationConvention> groupConvention,
+			ObjectProvider<TaskObservationConvention> taskConvention) {
+		return new ErrGroupObservations(observationRegistry, groupConvention.getIfUnique(),
+				taskConvention.getIfUnique());
+	}
+
+}

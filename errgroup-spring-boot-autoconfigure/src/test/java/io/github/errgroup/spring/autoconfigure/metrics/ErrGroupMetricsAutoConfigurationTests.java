@@ -1,0 +1,105 @@
+package io.github.errgroup.spring.autoconfigure.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.github.errgroup.ErrGroup;
+import io.github.errgroup.ErrGroupFactory;
+import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
+import io.github.errgroup.spring.autoconfigure.executor.ErrGroupExecutorAutoConfiguration;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/**
+ * S26: when the meters are recorded (a {@code MeterRegistry} from Spring Boot's metrics, an
+ * {@code ErrGroupFactory}) and when they are not.
+ */
+class ErrGroupMetricsAutoConfigurationTests {
+
+	private static final AutoConfigurations ERRGROUP = AutoConfigurations.of(TaskExecutionAutoConfiguration.class,
+			ErrGroupExecutorAutoConfiguration.class, ErrGroupAutoConfiguration.class,
+			ErrGroupMetricsAutoConfiguration.class);
+
+	private static final AutoConfigurations BOOT_METRICS = AutoConfigurations.of(MetricsAutoConfiguration.class,
+			SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class);
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner().withConfiguration(ERRGROUP)
+		.withConfiguration(BOOT_METRICS);
+
+	@Test
+	void S26_theFactoryRecordsIntoBootsMeterRegistry() {
+		this.runner.run((context) -> {
+			assertThat(context).hasSingleBean(ErrGroupMetrics.class);
+			runOneGroup(context, "orders");
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			assertThat(registry.get("errgroup.tasks.spawned").tag("group", "orders").counter().count()).isEqualTo(2);
+			assertThat(registry.get("errgroup.task.duration").tag("group", "orders").tag("outcome", "success")
+				.timer().count()).isEqualTo(2);
+			assertThat(registry.get("errgroup.groups.active").tag("group", "orders").gauge().value()).isZero();
+		});
+	}
+
+	@Test
+	void S26_offWithErrgroupMetricsEnabledFalse() {
+		this.runner.withPropertyValues("errgroup.metrics.enabled=false").run((context) -> {
+			assertThat(context).hasSingleBean(ErrGroupFactory.class).doesNotHaveBean(ErrGroupMetrics.class);
+			runOneGroup(context, "orders");
+			assertThat(context.getBean(MeterRegistry.class).find("errgroup.tasks.spawned").meters()).isEmpty();
+		});
+	}
+
+	@Test
+	void S26_offWithErrgroupEnabledFalse() {
+		this.runner.withPropertyValues("errgroup.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(ErrGroupMetrics.class));
+	}
+
+	@Test
+	void S26_offWithoutAMeterRegistry() {
+		new ApplicationContextRunner().withConfiguration(ERRGROUP)
+			.run((context) -> assertThat(context).hasSingleBean(ErrGroupFactory.class)
+				.doesNotHaveBean(ErrGroupMetrics.class));
+	}
+
+	@Test
+	void S26_offWithoutMicrometerOnTheClassPath() {
+		new ApplicationContextRunner().withConfiguration(ERRGROUP)
+			.withClassLoader(new FilteredClassLoader("io.micrometer.core"))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(ErrGroupFactory.class)
+				.doesNotHaveBean(ErrGroupMetrics.class));
+	}
+
+	@Test
+	void S26_anApplicationsOwnErrGroupMetricsWins() {
+		SimpleMeterRegistry own = new SimpleMeterRegistry();
+		this.runner
+			.withBean(ErrGroupMetrics.class, () -> new ErrGroupMetrics(own, List::of, Duration.ofSeconds(5), 10))
+			.run((context) -> {
+				assertThat(context).hasSingleBean(ErrGroupMetrics.class);
+				runOneGroup(context, "orders");
+				assertThat(own.get("errgroup.tasks.spawned").counter().count()).isEqualTo(2);
+			});
+	}
+
+	private static void runOneGroup(AssertableApplicationContext context, String name) {
+		try (ErrGroup group = context.getBean(ErrGroupFactory.class).newGroup(name)) {
+			group.go(() -> "a");
+			group.go(() -> "b");
+			group.await();
+		}
+	}
+
+}

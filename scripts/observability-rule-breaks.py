@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Breaks each observability rule (S26-S28) of errgroup-spring-boot-autoconfigure once, in a scratch copy of
+the repository, and runs the tests that name that rule: each must fail. Usage:
+python3 scripts/observability-rule-breaks.py [name-fragment ...]
+Takes about a minute per break on two cores."""
+import subprocess, shutil, os, re, sys, tempfile
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DST = os.path.join(tempfile.gettempdir(), 'errgroup-observability-rule-breaks')
+A = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/autoconfigure/'
+M, MA = A + 'metrics/ErrGroupMetrics.java', A + 'metrics/ErrGroupMetricsAutoConfiguration.java'
+O = A + 'observation/ErrGroupObservations.java'
+E, EA = A + 'actuate/ErrGroupsEndpoint.java', A + 'actuate/ErrGroupsEndpointAutoConfiguration.java'
+# (name, [(file, old, new), ...], tests)
+muts = [
+ ("S26 tasks dropped before they started are not counted when they finish",
+  [(M, "		GroupMeters meters = meters(task.group().name());\n		long nanos",
+       "		if (task.startedNanos() == 0) {\n			return;\n		}\n		GroupMeters meters = meters(task.group().name());\n		long nanos")],
+  "S26_MetricsInvariantTests"),
+ ("S26 exception tag is the class's full name",
+  [(M, "return simpleName.isEmpty() ? type.getName() : simpleName;", "return type.getName();")],
+  "S26_MetricsInvariantTests,S26_PrometheusScrapeTests"),
+ ("S26 no bound on group names",
+  [(M, "if (this.tagged.contains(name) || this.tagged.size() < this.maxGroupNames) {", "if (true) {"),
+   (M, "		if (this.tagged.size() < this.maxGroupNames) {\n			synchronized", "		if (true) {\n			synchronized")],
+  "S26_CardinalityGuardTests"),
+ ("S26 overdue ignores the threshold",
+  [(M, "now - cancelled > this.overdueThresholdNanos", "now - cancelled >= 0")],
+  "S26_OverdueGaugeTests"),
+ ("S26 errgroup.metrics.enabled ignored",
+  [(MA, '@ConditionalOnBooleanProperty(name = "errgroup.metrics.enabled", matchIfMissing = true)\n', '')],
+  "ErrGroupMetricsAutoConfigurationTests"),
+ ("S27 task observation started while the spawning thread's span is current",
+  [(O, "		try (Observation.Scope scope = group.openScope()) {\n			observation.start();\n		}\n", "		observation.start();\n")],
+  "S27_TracingTests"),
+ ("S27 task observation not in scope around the body",
+  [(O, "observation.scope = observation.observation.openScope();", "observation.scope = null;")],
+  "S27_TracingTests,ErrGroupObservationsTests"),
+ ("S27 task scope left open on the thread that ran it",
+  [(O, "			scope.close();\n", "")],
+  "S27_TracingTests,ErrGroupObservationsTests"),
+ ("S28 query string shown",
+  [(E, "return (query >= 0) ? scope.substring(0, query) : scope;", "return scope;")],
+  "ErrGroupsEndpointTests,S28_ErrGroupsEndpointWebTests"),
+ ("S28 a flat list, not a tree",
+  [(E, "			if (parent != null) {\n				parent.groups.add(descriptor);", "			if (parent != null && false) {\n				parent.groups.add(descriptor);")],
+  "ErrGroupsEndpointTests,S28_ErrGroupsEndpointWebTests"),
+ ("S28 endpoint created without being exposed",
+  [(EA, "	@ConditionalOnAvailableEndpoint\n", "")],
+  "ErrGroupsEndpointAutoConfigurationTests"),
+]
+only = sys.argv[1:]
+results = []
+for name, edits, test in muts:
+    if only and not any(o in name for o in only):
+        continue
+    if os.path.exists(DST):
+        shutil.rmtree(DST)
+    shutil.copytree(SRC, DST, ignore=shutil.ignore_patterns('.git', 'target'))
+    missing = None
+    for f, old, new in edits:
+        p = os.path.join(DST, f)
+        s = open(p).read()
+        if old not in s:
+            missing = f + ': ' + old[:60]
+            break
+        open(p, 'w').write(s.replace(old, new, 1))
+    if missing:
+        results.append((name, 'PATTERN NOT FOUND', missing, test))
+        print(results[-1], flush=True)
+        continue
+    r = subprocess.run(['timeout', '600', 'mvn', '-B', '-q', '-o', 'verify', '-Dmaven.javadoc.skip=true',
+                        '-pl', 'errgroup-spring-boot-autoconfigure', '-am', '-Dtest=' + test,
+                        '-Dsurefire.failIfNoSpecifiedTests=false'], cwd=DST, capture_output=True, text=True)
+    out = r.stdout + r.stderr
+    # The test methods that failed or erred, as Class.method.
+    failed = sorted(set(m.group(1).split('.', m.group(1).count('.') - 1)[-1] for m in re.finditer(
+        r'\] ([\w.$]+\.\w+)(?:\([^)]*\))? -- Time elapsed: [^<]*<<< (?:FAILURE|ERROR)!', out)))
+    compile_error = any('COMPILATION ERROR' in l for l in out.splitlines())
+    verdict = 'COMPILATION ERROR' if compile_error else ('FAILED as expected' if r.returncode != 0 else 'STILL PASSES')
+    results.append((name, verdict, ', '.join(failed), test))
+    print(results[-1], flush=True)
+print("\nSUMMARY")
+for r in results:
+    print(r)
+sys.exit(0 if all(r[1] == 'FAILED as expected' for r in results) else 1)
