@@ -98,6 +98,33 @@ class SampleAppEndToEndTest {
 	}
 
 	@Test
+	void prometheusCountersAddUp_spawnedIsSuccessPlusFailurePlusCancelled() throws Exception {
+		get("/api/products/1");
+		get("/api/products/2?fail=pricing&slow=reviews");
+		get("/api/search?q=x");
+		String scrape = get("/actuator/prometheus").body();
+		double spawned = sum(scrape, "errgroup_tasks_spawned_total", "");
+		double success = sum(scrape, "errgroup_task_duration_seconds_count", "outcome=\"success\"");
+		double failure = sum(scrape, "errgroup_task_duration_seconds_count", "outcome=\"failure\"");
+		double cancelled = sum(scrape, "errgroup_task_duration_seconds_count", "outcome=\"cancelled\"");
+		assertThat(spawned).isGreaterThanOrEqualTo(5 + 5 + 20);
+		assertThat(success + failure + cancelled).isEqualTo(spawned);
+		assertThat(sum(scrape, "errgroup_tasks_failed_total", "")).isEqualTo(failure);
+		assertThat(sum(scrape, "errgroup_tasks_cancelled_total", "")).isEqualTo(cancelled);
+		assertThat(sum(scrape, "errgroup_tasks_active", "")).isZero();
+		assertThat(sum(scrape, "errgroup_groups_active", "")).isZero();
+	}
+
+	/** Adds up the samples of a Prometheus metric whose labels contain {@code labelPart}. */
+	private static double sum(String scrape, String metric, String labelPart) {
+		return scrape.lines()
+			.filter(line -> line.startsWith(metric + "{") || line.startsWith(metric + " "))
+			.filter(line -> line.contains(labelPart))
+			.mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+			.sum();
+	}
+
+	@Test
 	void theTimelineShowsTheGroupsWithTheirTasks() throws Exception {
 		get("/api/products/7?fail=inventory");
 		HttpResponse<String> response = get("/api/timeline");
