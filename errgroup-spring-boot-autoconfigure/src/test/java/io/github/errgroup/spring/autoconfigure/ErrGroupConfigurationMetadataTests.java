@@ -29,7 +29,8 @@ class ErrGroupConfigurationMetadataTests {
 				"errgroup.executor.pool.max-size", "errgroup.executor.pool.queue-capacity",
 				"errgroup.executor.pool.keep-alive", "errgroup.executor.pool.allow-core-thread-timeout",
 				"errgroup.executor.shutdown.await-termination", "errgroup.executor.shutdown.await-termination-period",
-				"errgroup.defaults.limit", "errgroup.defaults.timeout", "errgroup.groups");
+				"errgroup.defaults.limit", "errgroup.defaults.timeout", "errgroup.groups", "errgroup.web.enabled",
+				"errgroup.web.request-timeout", "errgroup.web.deadline-header");
 		assertThat(properties.values()).allSatisfy((property) -> assertThat(property.getDescription())
 			.as("description of %s", property.getId())
 			.isNotBlank());
@@ -45,6 +46,6 @@ class ErrGroupConfigurationMetadataTests {
 			"errgroup.executor.pool.max-size", Integer.MAX_VALUE, "errgroup.executor.pool.queue-capacity",
 			Integer.MAX_VALUE, "errgroup.executor.pool.keep-alive", "60s",
 			"errgroup.executor.pool.allow-core-thread-timeout", true, "errgroup.executor.shutdown.await-termination",
-			false);
+			false, "errgroup.web.enabled", true, "errgroup.web.deadline-header", "Request-Timeout");
 
 }

@@ -1,0 +1,205 @@
+package io.github.errgroup.spring.autoconfigure.web.client;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.OptionalLong;
+
+import io.github.errgroup.GroupContext;
+import io.github.errgroup.spring.autoconfigure.web.RequestScopes;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpRequest;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.client.ClientHttpRequestExecution;
+import org.springframework.http.client.ClientHttpRequestInterceptor;
+import org.springframework.http.client.ClientHttpResponse;
+
+/**
+ * Makes a blocking HTTP call ({@code RestClient}, {@code RestTemplate}) made where a
+ * {@link GroupContext} is current (in a task, or on a request's thread) honour the group (S25): the
+ * request carries the whole milliseconds left before the context's deadline in the deadline header,
+ * and when the context is cancelled the call is aborted on the wire.
+ *
+ * <p>Aborting has two phases. Until the response headers arrive, the task's thread is interrupted by
+ * the group, and the request factories auto-configured by Spring Boot give up the exchange on an
+ * interrupt (the JDK {@code HttpClient} and Reactor Netty cancel it and close the connection). Once
+ * the response is returned, an interrupt no longer helps: the JDK {@code HttpClient}'s body stream,
+ * for one, ignores it and reads on until the body ends. So from then on, cancellation closes the
+ * response, which closes its connection and wakes a thread blocked reading the body. Either way the
+ * call ends with an {@link java.io.InterruptedIOException}, which the core counts as cancelled.
+ */
+final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInterceptor {
+
+	private final @Nullable String headerName;
+
+	DeadlineClientHttpRequestInterceptor(@Nullable String headerName) {
+		this.headerName = headerName;
+	}
+
+	@Override
+	public ClientHttpResponse intercept(HttpRequest request, byte[] body, ClientHttpRequestExecution execution)
+			throws IOException {
+		GroupContext context = GroupContext.current().orElse(null);
+		if (context == null) {
+			return execution.execute(request, body);
+		}
+		String call = request.getMethod() + " " + request.getURI();
+		if (context.isCancelled()) {
+			throw CallAborted.exception(call, context, null); // do not even send it
+		}
+		HttpHeaders headers = request.getHeaders();
+		if (this.headerName != null && !headers.containsHeader(this.headerName)) {
+			OptionalLong left = RequestScopes.millisLeft(context);
+			if (left.isPresent()) {
+				headers.set(this.headerName, Long.toString(left.getAsLong()));
+			}
+		}
+		ClientHttpResponse response;
+		try {
+			response = execution.execute(request, body);
+		}
+		catch (IOException ex) {
+			if (context.isCancelled()) {
+				throw CallAborted.exception(call, context, ex);
+			}
+			throw ex;
+		}
+		return new AbortableResponse(response, context, call);
+	}
+
+	/**
+	 * The response, closed when the context is cancelled before it is. The registration lives as long
+	 * as the response is open: a response nobody closes is closed at the latest when its group ends.
+	 */
+	static final class AbortableResponse implements ClientHttpResponse {
+
+		private final ClientHttpResponse delegate;
+
+		private final GroupContext context;
+
+		private final String call;
+
+		private final GroupContext.Registration registration;
+
+		private volatile boolean aborted;
+
+		private @Nullable InputStream body;
+
+		AbortableResponse(ClientHttpResponse delegate, GroupContext context, String call) {
+			this.delegate = delegate;
+			this.context = context;
+			this.call = call;
+			// Registered last: on a context cancelled meanwhile, abort() runs here, at once.
+			this.registration = context.onCancel(this::abort);
+		}
+
+		private void abort() {
+			this.aborted = true;
+			this.delegate.close();
+		}
+
+		private IOException translate(IOException ex) {
+			return this.aborted ? CallAborted.exception(this.call, this.context, ex) : ex;
+		}
+
+		@Override
+		public HttpStatusCode getStatusCode() throws IOException {
+			return this.delegate.getStatusCode();
+		}
+
+		@Override
+		public String getStatusText() throws IOException {
+			return this.delegate.getStatusText();
+		}
+
+		@Override
+		public HttpHeaders getHeaders() {
+			return this.delegate.getHeaders();
+		}
+
+		@Override
+		public InputStream getBody() throws IOException {
+			if (this.aborted) {
+				throw CallAborted.exception(this.call, this.context, null);
+			}
+			InputStream stream = this.body;
+			if (stream == null) {
+				try {
+					stream = new AbortAwareInputStream(this.delegate.getBody());
+				}
+				catch (IOException ex) {
+					throw translate(ex);
+				}
+				this.body = stream;
+			}
+			return stream;
+		}
+
+		@Override
+		public void close() {
+			this.registration.close();
+			this.delegate.close();
+		}
+
+		/** Reports a read that failed because the response was aborted as the abort it is. */
+		private final class AbortAwareInputStream extends FilterInputStream {
+
+			AbortAwareInputStream(InputStream in) {
+				super(in);
+			}
+
+			@Override
+			public int read() throws IOException {
+				try {
+					return checked(super.read());
+				}
+				catch (IOException ex) {
+					throw translate(ex);
+				}
+			}
+
+			@Override
+			public int read(byte[] b, int off, int len) throws IOException {
+				try {
+					return checked(this.in.read(b, off, len));
+				}
+				catch (IOException ex) {
+					throw translate(ex);
+				}
+			}
+
+			@Override
+			public long skip(long n) throws IOException {
+				try {
+					return this.in.skip(n);
+				}
+				catch (IOException ex) {
+					throw translate(ex);
+				}
+			}
+
+			@Override
+			public int available() throws IOException {
+				try {
+					return this.in.available();
+				}
+				catch (IOException ex) {
+					throw translate(ex);
+				}
+			}
+
+			/** An aborted body must not look like a short one that ended normally. */
+			private int checked(int result) throws IOException {
+				if (result < 0 && AbortableResponse.this.aborted) {
+					throw CallAborted.exception(AbortableResponse.this.call, AbortableResponse.this.context, null);
+				}
+				return result;
+			}
+
+		}
+
+	}
+
+}
