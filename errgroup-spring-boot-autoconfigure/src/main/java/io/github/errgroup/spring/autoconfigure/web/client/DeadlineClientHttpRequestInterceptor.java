@@ -27,7 +27,7 @@ import org.springframework.http.client.ClientHttpResponse;
  * interrupt (the JDK {@code HttpClient} and Reactor Netty cancel it and close the connection). Once
  * the response is returned, an interrupt no longer helps: the JDK {@code HttpClient}'s body stream,
  * for one, ignores it and reads on until the body ends. So from then on, cancellation closes the
- * response, which closes its connection and wakes a thread blocked reading the body. Either way the
+ * response's body stream, which closes its connection and wakes a thread blocked reading it. Either way the
  * call ends with an {@link java.io.InterruptedIOException}, which the core counts as cancelled.
  */
 final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInterceptor {
@@ -85,6 +85,9 @@ final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInt
 
 		private volatile boolean aborted;
 
+		/** The delegate's own body stream, once asked for: what abort() closes. */
+		private volatile @Nullable InputStream rawBody;
+
 		private @Nullable InputStream body;
 
 		AbortableResponse(ClientHttpResponse delegate, GroupContext context, String call) {
@@ -95,9 +98,25 @@ final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInt
 			this.registration = context.onCancel(this::abort);
 		}
 
+		/**
+		 * Closes the body stream, which closes the connection and wakes a thread blocked reading it.
+		 * Not {@code ClientHttpResponse.close()}: Spring's responses drain the body first, to reuse the
+		 * connection, which is exactly the wait to avoid.
+		 */
 		private void abort() {
 			this.aborted = true;
-			this.delegate.close();
+			closeQuietly(this.rawBody);
+		}
+
+		private static void closeQuietly(@Nullable InputStream stream) {
+			if (stream != null) {
+				try {
+					stream.close();
+				}
+				catch (IOException | RuntimeException ex) {
+					// best effort: the connection is being abandoned anyway
+				}
+			}
 		}
 
 		private IOException translate(IOException ex) {
@@ -126,12 +145,19 @@ final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInt
 			}
 			InputStream stream = this.body;
 			if (stream == null) {
+				InputStream raw;
 				try {
-					stream = new AbortAwareInputStream(this.delegate.getBody());
+					raw = this.delegate.getBody();
 				}
 				catch (IOException ex) {
 					throw translate(ex);
 				}
+				this.rawBody = raw;
+				if (this.aborted) { // abort() may have run before rawBody was set, and missed it
+					closeQuietly(raw);
+					throw CallAborted.exception(this.call, this.context, null);
+				}
+				stream = new AbortAwareInputStream(raw);
 				this.body = stream;
 			}
 			return stream;

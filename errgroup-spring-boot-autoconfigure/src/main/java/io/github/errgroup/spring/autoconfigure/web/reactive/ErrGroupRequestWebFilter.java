@@ -7,7 +7,6 @@ import io.github.errgroup.spring.autoconfigure.web.RequestEndedException.Reason;
 import io.github.errgroup.spring.autoconfigure.web.RequestScopes;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.SignalType;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -59,8 +58,9 @@ public final class ErrGroupRequestWebFilter implements WebFilter, Ordered {
 		exchange.getAttributes().put(RequestScopes.SCOPE_ATTRIBUTE, scope);
 		return chain.filter(exchange)
 			.doOnError((ex) -> scope.cancel(ended(scope, Reason.FAILED, ex)))
-			.doFinally((signal) -> scope.cancel(ended(scope,
-					(signal == SignalType.CANCEL) ? Reason.CLIENT_DISCONNECTED : Reason.COMPLETED, null)))
+			// Before the cancel travels up to the handler, so that its groups learn the real reason.
+			.doOnCancel(() -> scope.cancel(ended(scope, Reason.CLIENT_DISCONNECTED, null)))
+			.doFinally((signal) -> scope.cancel(ended(scope, Reason.COMPLETED, null)))
 			.contextWrite((context) -> context.put(GroupContext.class, scope.context()));
 	}
 

@@ -121,7 +121,9 @@ public final class ReactiveErrGroups {
 	 * that {@code await()} would throw
 	 */
 	public static Mono<Void> await(ErrGroup group) {
-		return Mono.fromFuture(group::awaitAsync, true);
+		// Cancelling the Mono cancels only the future (not the group, whose parent or doOnCancel sees to
+		// that), so that the group's later outcome is not an error dropped on the floor.
+		return Mono.fromFuture(group::awaitAsync);
 	}
 
 }

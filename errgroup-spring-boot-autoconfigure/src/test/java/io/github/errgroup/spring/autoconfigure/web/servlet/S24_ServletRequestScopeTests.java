@@ -201,6 +201,7 @@ class S24_ServletRequestScopeTests {
 			throws Exception {
 		long start = System.nanoTime();
 		try (Socket socket = WebTestSupport.openGet(port, "/blocked")) {
+			assertThat(socket.isConnected()).isTrue();
 			await().atMost(Duration.ofSeconds(5)).until(() -> recorder.started("blocked") == 1);
 		} // the client hangs up while the handler's task blocks
 		long leftAt = System.nanoTime();
@@ -218,6 +219,7 @@ class S24_ServletRequestScopeTests {
 	void S24_tomcatDoesNotReportADisconnectDuringAnAsyncRequestEither() throws Exception {
 		long start = System.nanoTime();
 		try (Socket socket = WebTestSupport.openGet(port, "/deferred-forever")) {
+			assertThat(socket.isConnected()).isTrue();
 			await().atMost(Duration.ofSeconds(5)).until(() -> recorder.started("deferred-forever") == 1);
 		} // the client hangs up while the DeferredResult is pending
 		long leftAt = System.nanoTime();
