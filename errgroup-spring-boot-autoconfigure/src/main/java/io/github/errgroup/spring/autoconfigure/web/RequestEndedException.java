@@ -13,6 +13,7 @@ public final class RequestEndedException extends CancellationException {
 
 	private static final long serialVersionUID = 1L;
 
+	/** Why the request ended. */
 	private final Reason reason;
 
 	/**
