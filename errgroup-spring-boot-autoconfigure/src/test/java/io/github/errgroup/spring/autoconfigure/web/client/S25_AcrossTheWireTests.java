@@ -148,6 +148,20 @@ class S25_AcrossTheWireTests {
 	}
 
 	/**
+	 * {@code block()} disposes the call when its thread is interrupted; a future's {@code get()} does
+	 * not: there only the filter's abort closes the call.
+	 */
+	@Test
+	void S25_webClientAwaitedAsAFuture_waitingForHeaders_cancellationClosesBsRequest() throws Exception {
+		siblingFailureClosesTheCall(aJdk, "web-future", "/b/wait");
+	}
+
+	@Test
+	void S25_webClientAwaitedAsAFuture_readingTheBody_cancellationClosesBsRequest() throws Exception {
+		siblingFailureClosesTheCall(aJdk, "web-future", "/b/stream");
+	}
+
+	/**
 	 * A sibling task of A fails once B is busy (its group running, or its body streaming): A's call to
 	 * B must be closed on the wire, which B (on Netty) reports, so B's request scope ends with
 	 * CLIENT_DISCONNECTED and its tasks are interrupted; A's calling task ends CANCELLED, not FAILED.
@@ -224,9 +238,16 @@ class S25_AcrossTheWireTests {
 			// With a sibling failing, detached: no deadline, the failure alone must reach B.
 			try (ErrGroup group = failAfterBStarted ? this.groups.group("a-" + id).detached().open()
 					: this.groups.newGroup("a-" + id)) {
-				Task<String> answer = group.go(() -> client.equals("web")
-						? this.web.get().uri(path + "?id=" + id).retrieve().bodyToMono(String.class).block()
-						: this.rest.get().uri(path + "?id=" + id).retrieve().body(String.class));
+				Task<String> answer = group.go(() -> switch (client) {
+					case "web" -> this.web.get().uri(path + "?id=" + id).retrieve().bodyToMono(String.class).block();
+					case "web-future" -> this.web.get()
+						.uri(path + "?id=" + id)
+						.retrieve()
+						.bodyToMono(String.class)
+						.toFuture()
+						.get();
+					default -> this.rest.get().uri(path + "?id=" + id).retrieve().body(String.class);
+				});
 				if (failAfterBStarted) {
 					group.go(() -> {
 						await().atMost(Duration.ofSeconds(5)).until(() -> bOf().busy.containsKey(id));
