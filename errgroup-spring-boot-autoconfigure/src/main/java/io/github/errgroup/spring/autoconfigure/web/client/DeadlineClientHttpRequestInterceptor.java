@@ -32,6 +32,8 @@ import org.springframework.http.client.ClientHttpResponse;
  */
 final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInterceptor {
 
+	private static final ThreadLocal<@Nullable Call> CURRENT = new ThreadLocal<>();
+
 	private final @Nullable String headerName;
 
 	DeadlineClientHttpRequestInterceptor(@Nullable String headerName) {
@@ -45,9 +47,9 @@ final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInt
 		if (context == null) {
 			return execution.execute(request, body);
 		}
-		String call = request.getMethod() + " " + request.getURI();
+		String name = request.getMethod() + " " + request.getURI();
 		if (context.isCancelled()) {
-			throw CallAborted.exception(call, context, null); // do not even send it
+			throw CallAborted.exception(name, context, null); // do not even send it
 		}
 		HttpHeaders headers = request.getHeaders();
 		if (this.headerName != null && !headers.containsHeader(this.headerName)) {
@@ -56,71 +58,128 @@ final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInt
 				headers.set(this.headerName, Long.toString(left.getAsLong()));
 			}
 		}
+		Call call = new Call(context, name);
+		// For the whole call, headers and body: on a context cancelled meanwhile, abort() runs at once.
+		GroupContext.Registration registration = context.onCancel(call::abort);
+		Call outer = CURRENT.get();
+		CURRENT.set(call);
 		ClientHttpResponse response;
 		try {
 			response = execution.execute(request, body);
 		}
 		catch (IOException ex) {
+			registration.close();
 			if (context.isCancelled()) {
-				throw CallAborted.exception(call, context, ex);
+				throw CallAborted.exception(name, context, ex);
 			}
 			throw ex;
 		}
-		return new AbortableResponse(response, context, call);
+		catch (RuntimeException | Error ex) {
+			registration.close();
+			throw ex;
+		}
+		finally {
+			CURRENT.set(outer);
+		}
+		return new AbortableResponse(response, call, registration);
 	}
 
 	/**
-	 * The response, closed when the context is cancelled before it is. The registration lives as long
-	 * as the response is open: a response nobody closes is closed at the latest when its group ends.
+	 * Returns the call this thread is making through the interceptor, for a transport that can abort
+	 * it better than by closing its body stream (Apache HttpClient 5, whose stream drains on close).
+	 */
+	static @Nullable Call currentCall() {
+		return CURRENT.get();
+	}
+
+	private static void closeQuietly(@Nullable InputStream stream) {
+		if (stream != null) {
+			try {
+				stream.close();
+			}
+			catch (IOException | RuntimeException ex) {
+				// best effort: the connection is being abandoned anyway
+			}
+		}
+	}
+
+	/**
+	 * One call, from before its request is sent until its response is closed: what cancellation
+	 * aborts.
+	 */
+	static final class Call {
+
+		final GroupContext context;
+
+		final String name;
+
+		volatile boolean aborted;
+
+		/** The response's own body stream, once asked for: what abort() closes by default. */
+		volatile @Nullable InputStream rawBody;
+
+		/** How the transport aborts the exchange, when it knows better than closing the stream. */
+		private volatile @Nullable Runnable transportAbort;
+
+		Call(GroupContext context, String name) {
+			this.context = context;
+			this.name = name;
+		}
+
+		/**
+		 * Aborts the call. Not {@code ClientHttpResponse.close()}: Spring's responses drain the body
+		 * first, to reuse the connection, which is exactly the wait to avoid. Closing the body stream
+		 * closes the connection and wakes a thread blocked reading it. Before the response exists,
+		 * the interrupt the group gives its tasks makes the exchange give up, unless the transport
+		 * registered its own abort.
+		 */
+		void abort() {
+			this.aborted = true;
+			Runnable transport = this.transportAbort;
+			if (transport != null) {
+				transport.run();
+			}
+			else {
+				closeQuietly(this.rawBody);
+			}
+		}
+
+		/**
+		 * Registers how the transport aborts this call; called on the calling thread, inside the
+		 * execution. Runs it at once if the call was aborted already.
+		 * @param abort what aborts the exchange
+		 */
+		void onAbort(Runnable abort) {
+			this.transportAbort = abort;
+			if (this.aborted) { // abort() may have run before transportAbort was set, and missed it
+				abort.run();
+			}
+		}
+
+	}
+
+	/**
+	 * The response of an abortable call. The registration lives as long as the response is open: a
+	 * response nobody closes is aborted at the latest when its group ends.
 	 */
 	static final class AbortableResponse implements ClientHttpResponse {
 
 		private final ClientHttpResponse delegate;
 
-		private final GroupContext context;
-
-		private final String call;
+		private final Call call;
 
 		private final GroupContext.Registration registration;
 
-		private volatile boolean aborted;
-
-		/** The delegate's own body stream, once asked for: what abort() closes. */
-		private volatile @Nullable InputStream rawBody;
-
 		private @Nullable InputStream body;
 
-		AbortableResponse(ClientHttpResponse delegate, GroupContext context, String call) {
+		AbortableResponse(ClientHttpResponse delegate, Call call, GroupContext.Registration registration) {
 			this.delegate = delegate;
-			this.context = context;
 			this.call = call;
-			// Registered last: on a context cancelled meanwhile, abort() runs here, at once.
-			this.registration = context.onCancel(this::abort);
-		}
-
-		/**
-		 * Closes the body stream, which closes the connection and wakes a thread blocked reading it.
-		 * Not {@code ClientHttpResponse.close()}: Spring's responses drain the body first, to reuse the
-		 * connection, which is exactly the wait to avoid.
-		 */
-		private void abort() {
-			this.aborted = true;
-			closeQuietly(this.rawBody);
-		}
-
-		private static void closeQuietly(@Nullable InputStream stream) {
-			if (stream != null) {
-				try {
-					stream.close();
-				}
-				catch (IOException | RuntimeException ex) {
-					// best effort: the connection is being abandoned anyway
-				}
-			}
+			this.registration = registration;
 		}
 
 		private IOException translate(IOException ex) {
-			return this.aborted ? CallAborted.exception(this.call, this.context, ex) : ex;
+			return this.call.aborted ? CallAborted.exception(this.call.name, this.call.context, ex) : ex;
 		}
 
 		@Override
@@ -140,8 +199,9 @@ final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInt
 
 		@Override
 		public InputStream getBody() throws IOException {
-			if (this.aborted) {
-				throw CallAborted.exception(this.call, this.context, null);
+			Call call = this.call;
+			if (call.aborted) {
+				throw CallAborted.exception(call.name, call.context, null);
 			}
 			InputStream stream = this.body;
 			if (stream == null) {
@@ -152,10 +212,10 @@ final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInt
 				catch (IOException ex) {
 					throw translate(ex);
 				}
-				this.rawBody = raw;
-				if (this.aborted) { // abort() may have run before rawBody was set, and missed it
-					closeQuietly(raw);
-					throw CallAborted.exception(this.call, this.context, null);
+				call.rawBody = raw;
+				if (call.aborted) { // abort() may have run before rawBody was set, and missed it
+					call.abort();
+					throw CallAborted.exception(call.name, call.context, null);
 				}
 				stream = new AbortAwareInputStream(raw);
 				this.body = stream;
@@ -218,8 +278,9 @@ final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInt
 
 			/** An aborted body must not look like a short one that ended normally. */
 			private int checked(int result) throws IOException {
-				if (result < 0 && AbortableResponse.this.aborted) {
-					throw CallAborted.exception(AbortableResponse.this.call, AbortableResponse.this.context, null);
+				Call call = AbortableResponse.this.call;
+				if (result < 0 && call.aborted) {
+					throw CallAborted.exception(call.name, call.context, null);
 				}
 				return result;
 			}

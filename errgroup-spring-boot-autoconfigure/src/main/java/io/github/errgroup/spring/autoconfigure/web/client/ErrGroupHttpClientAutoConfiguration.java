@@ -21,7 +21,8 @@ import org.springframework.context.annotation.Configuration;
  * make calls that, where a group context is current (inside a task, or in a web request), carry the
  * whole milliseconds left before its deadline in the {@code errgroup.web.deadline-header} header and
  * are aborted on the wire when it is cancelled, ending with an exception the core counts as a
- * cancellation. Outside any group, calls are left as they are.
+ * cancellation. Outside any group, calls are left as they are. Apache HttpClient 5, whose blocking
+ * reads ignore interrupts, is also told to abort an exchange still waiting for its response.
  *
  * <p>Off with {@code errgroup.web.enabled=false} (or {@code errgroup.enabled=false}). A bean with the
  * same name replaces each customizer.
@@ -52,6 +53,19 @@ public final class ErrGroupHttpClientAutoConfiguration {
 			DeadlineClientHttpRequestInterceptor interceptor = new DeadlineClientHttpRequestInterceptor(
 					RequestScopes.of(properties).headerName());
 			return (restTemplate) -> restTemplate.getInterceptors().add(interceptor);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = { "org.springframework.boot.http.client.autoconfigure.ClientHttpRequestFactoryBuilderCustomizer",
+			"org.apache.hc.client5.http.impl.classic.HttpClientBuilder" })
+	static class HttpComponentsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(name = "errGroupHttpComponentsAbortCustomizer")
+		HttpComponentsAbortCustomizer errGroupHttpComponentsAbortCustomizer() {
+			return new HttpComponentsAbortCustomizer();
 		}
 
 	}

@@ -42,8 +42,8 @@ import org.springframework.web.server.ServerWebExchange;
 /**
  * S25 with two real services: A (Spring MVC on Tomcat, {@code errgroup.web.request-timeout=500ms})
  * calls B (WebFlux on Reactor Netty, which reports disconnects) inside a task, with the
- * auto-configured {@code RestClient} on the JDK {@code HttpClient} and on Reactor Netty, and with the
- * auto-configured {@code WebClient}.
+ * auto-configured {@code RestClient} on the JDK {@code HttpClient}, Reactor Netty and Apache HttpClient
+ * 5, and with the auto-configured {@code WebClient}.
  */
 @Timeout(90)
 class S25_AcrossTheWireTests {
@@ -54,6 +54,8 @@ class S25_AcrossTheWireTests {
 
 	static ConfigurableApplicationContext aReactor;
 
+	static ConfigurableApplicationContext aHttpComponents;
+
 	@BeforeAll
 	static void start() {
 		b = WebTestSupport.start(ServiceB.class, WebApplicationType.REACTIVE);
@@ -62,11 +64,13 @@ class S25_AcrossTheWireTests {
 				"errgroup.web.request-timeout=500ms", "spring.http.clients.imperative.factory=jdk");
 		aReactor = WebTestSupport.start(ServiceA.class, WebApplicationType.SERVLET, bPort,
 				"errgroup.web.request-timeout=500ms", "spring.http.clients.imperative.factory=reactor");
+		aHttpComponents = WebTestSupport.start(ServiceA.class, WebApplicationType.SERVLET, bPort,
+				"errgroup.web.request-timeout=500ms", "spring.http.clients.imperative.factory=http-components");
 	}
 
 	@AfterAll
 	static void stop() {
-		for (ConfigurableApplicationContext app : new ConfigurableApplicationContext[] { aJdk, aReactor, b }) {
+		for (ConfigurableApplicationContext app : new ConfigurableApplicationContext[] { aJdk, aReactor, aHttpComponents, b }) {
 			if (app != null) {
 				app.close();
 			}
@@ -135,6 +139,16 @@ class S25_AcrossTheWireTests {
 	@Test
 	void S25_restClientOnReactorNetty_readingTheBody_cancellationClosesBsRequest() throws Exception {
 		siblingFailureClosesTheCall(aReactor, "rest", "/b/stream");
+	}
+
+	@Test
+	void S25_restClientOnApacheHttpClient_waitingForHeaders_cancellationClosesBsRequest() throws Exception {
+		siblingFailureClosesTheCall(aHttpComponents, "rest", "/b/wait");
+	}
+
+	@Test
+	void S25_restClientOnApacheHttpClient_readingTheBody_cancellationClosesBsRequest() throws Exception {
+		siblingFailureClosesTheCall(aHttpComponents, "rest", "/b/stream");
 	}
 
 	@Test
