@@ -33,10 +33,11 @@ import org.springframework.web.util.DisconnectedClientHelper;
  * <li>a synchronous handler returned: {@link RequestEndedException} {@code COMPLETED}, as soon as the
  * filter chain returns;</li>
  * <li>it threw: {@code FAILED}, with the exception as the cause's cause;</li>
- * <li>an async request ({@code DeferredResult}, {@code Callable}, {@code CompletableFuture}) ended,
- * as an {@link AsyncListener} hears: {@code COMPLETED}; a {@link TimeoutException} when the
- * container's async timeout passed; {@code CLIENT_DISCONNECTED} for an error the container reports
- * when the client went away, {@code FAILED} for any other error;</li>
+ * <li>an async request ({@code DeferredResult}, {@code Callable}, {@code CompletableFuture}):
+ * {@code COMPLETED} when the async dispatch that writes the answer returns, or when an
+ * {@link AsyncListener} hears {@code onComplete}, whichever comes first; a {@link TimeoutException}
+ * when the container's async timeout passed; {@code CLIENT_DISCONNECTED} for an error the container
+ * reports when the client went away, {@code FAILED} for any other error;</li>
  * <li>the deadline passed: the scope's own {@link TimeoutException}.</li>
  * </ul>
  * Containers may report the end of an async request more than once; only the first cause counts.
