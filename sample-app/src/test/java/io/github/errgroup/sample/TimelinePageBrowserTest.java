@@ -14,7 +14,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -72,8 +71,12 @@ class TimelinePageBrowserTest {
 			.isEmpty()
 				&& !d.findElements(By.cssSelector("section.group[data-group=product] .bar[data-outcome=cancelled]"))
 					.isEmpty());
-		List<WebElement> bars = this.browser.findElements(By.cssSelector("section.group[data-group=product] .bar"));
-		assertThat(bars).extracting(bar -> bar.getDomAttribute("data-outcome")).contains("failed", "cancelled");
+		// The page redraws every second, so read the bars in one script call rather than element by element.
+		@SuppressWarnings("unchecked")
+		List<String> outcomes = (List<String>) this.browser.executeScript(
+				"return Array.from(document.querySelectorAll('section.group[data-group=product] .bar'))"
+						+ ".map(function (bar) { return bar.dataset.outcome; });");
+		assertThat(outcomes).contains("failed", "cancelled");
 		assertThat(this.browser.findElements(By.cssSelector(".cancel-line"))).as("the cancel moment is marked")
 			.isNotEmpty();
 		File shot = this.browser.getScreenshotAs(OutputType.FILE);

@@ -38,6 +38,8 @@ public class ErrGroupProperties implements InitializingBean {
 	 */
 	private final Map<String, Profile> groups = new LinkedHashMap<>();
 
+	private final Web web = new Web();
+
 	/**
 	 * How long a task may keep running after its group was cancelled before the
 	 * errgroup.tasks.overdue gauge counts it: a task still running that long ignores interrupts.
@@ -117,6 +119,14 @@ public class ErrGroupProperties implements InitializingBean {
 	}
 
 	/**
+	 * Returns the settings of the web integration: request scopes and outgoing calls.
+	 * @return the web settings, {@code errgroup.web.*}
+	 */
+	public Web getWeb() {
+		return this.web;
+	}
+
+	/**
 	 * Checks the bound values.
 	 * @throws IllegalStateException (a subtype that Spring Boot's failure analysis reports) naming
 	 * the first invalid property and its value
@@ -131,6 +141,7 @@ public class ErrGroupProperties implements InitializingBean {
 					"the overdue threshold must not be negative", "Set it to a positive duration, such as 5s.");
 		}
 		this.metrics.validate("errgroup.metrics");
+		this.web.validate("errgroup.web");
 	}
 
 	private static String mapKey(String name) {
@@ -577,6 +588,103 @@ public class ErrGroupProperties implements InitializingBean {
 			if (this.timeout != null && (this.timeout.isNegative() || this.timeout.isZero())) {
 				throw new InvalidErrGroupPropertyException(prefix + ".timeout", this.timeout,
 						"a group timeout must be positive", "Set it to a positive duration, such as 2s, or remove it for no deadline.");
+			}
+		}
+
+	}
+
+	/**
+	 * The web integration, {@code errgroup.web.*}: each request's cancellation scope (S24) and the
+	 * deadline carried by outgoing calls (S25).
+	 */
+	public static class Web {
+
+		/**
+		 * Whether each web request gets its own cancellation scope, and outgoing RestClient and
+		 * WebClient calls carry the time left and are aborted when their group is cancelled.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Deadline of every web request, from its arrival: when it passes, the request's groups are
+		 * cancelled with a TimeoutException. Also caps the deadline an inbound deadline header asks
+		 * for. Not set: no deadline but the header's.
+		 */
+		private @Nullable Duration requestTimeout;
+
+		/**
+		 * Name of the request header that carries a deadline from one service to the next, as the
+		 * whole milliseconds left. Read on inbound requests (capped by request-timeout; a malformed or
+		 * negative value is ignored) and written on outgoing calls made where a deadline exists. Empty
+		 * to neither read nor write it.
+		 */
+		private String deadlineHeader = "Request-Timeout";
+
+		/**
+		 * Creates the web settings with their defaults.
+		 */
+		public Web() {
+		}
+
+		/**
+		 * Returns whether the web integration is on.
+		 * @return {@code true} by default
+		 */
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		/**
+		 * Sets whether the web integration is on.
+		 * @param enabled {@code false} to give requests no scope and leave HTTP clients alone
+		 */
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		/**
+		 * Returns the deadline of every request.
+		 * @return the timeout, or {@code null} for none
+		 */
+		public @Nullable Duration getRequestTimeout() {
+			return this.requestTimeout;
+		}
+
+		/**
+		 * Sets the deadline of every request.
+		 * @param requestTimeout the timeout, positive, or {@code null} for none
+		 */
+		public void setRequestTimeout(@Nullable Duration requestTimeout) {
+			this.requestTimeout = requestTimeout;
+		}
+
+		/**
+		 * Returns the name of the deadline header.
+		 * @return the header name, {@code Request-Timeout} by default; empty when turned off
+		 */
+		public String getDeadlineHeader() {
+			return this.deadlineHeader;
+		}
+
+		/**
+		 * Sets the name of the deadline header.
+		 * @param deadlineHeader the header name, or empty to turn the header off
+		 */
+		public void setDeadlineHeader(String deadlineHeader) {
+			this.deadlineHeader = deadlineHeader;
+		}
+
+		void validate(String prefix) {
+			if (this.requestTimeout != null && (this.requestTimeout.isNegative() || this.requestTimeout.isZero())) {
+				throw new InvalidErrGroupPropertyException(prefix + ".request-timeout", this.requestTimeout,
+						"a request timeout must be positive",
+						"Set it to a positive duration, such as 2s, or remove it for no deadline.");
+			}
+			if (this.deadlineHeader != null && !this.deadlineHeader.isEmpty()
+					&& !this.deadlineHeader.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+				throw new InvalidErrGroupPropertyException(prefix + ".deadline-header", this.deadlineHeader,
+						"an HTTP header name is a token: letters, digits and !#$%&'*+.^_`|~-",
+						"Set it to a header name such as Request-Timeout, or to an empty value to turn it off.");
 			}
 		}
 

@@ -31,7 +31,8 @@ class ErrGroupConfigurationMetadataTests {
 				"errgroup.executor.shutdown.await-termination", "errgroup.executor.shutdown.await-termination-period",
 				"errgroup.defaults.limit", "errgroup.defaults.timeout", "errgroup.groups",
 				"errgroup.overdue-threshold", "errgroup.metrics.enabled", "errgroup.metrics.max-group-names",
-				"management.endpoint.errgroups.access", "management.endpoint.errgroups.cache.time-to-live");
+				"management.endpoint.errgroups.access", "management.endpoint.errgroups.cache.time-to-live", "errgroup.web.enabled",
+				"errgroup.web.request-timeout", "errgroup.web.deadline-header");
 		assertThat(properties.values()).allSatisfy((property) -> assertThat(property.getDescription())
 			.as("description of %s", property.getId())
 			.isNotBlank());
@@ -53,6 +54,7 @@ class ErrGroupConfigurationMetadataTests {
 			Map.entry("errgroup.overdue-threshold", "5s"), Map.entry("errgroup.metrics.enabled", true),
 			Map.entry("errgroup.metrics.max-group-names", 100),
 			Map.entry("management.endpoint.errgroups.access", "unrestricted"),
-			Map.entry("management.endpoint.errgroups.cache.time-to-live", "0ms"));
+			Map.entry("management.endpoint.errgroups.cache.time-to-live", "0ms"),
+			Map.entry("errgroup.web.enabled", true), Map.entry("errgroup.web.deadline-header", "Request-Timeout"));
 
 }

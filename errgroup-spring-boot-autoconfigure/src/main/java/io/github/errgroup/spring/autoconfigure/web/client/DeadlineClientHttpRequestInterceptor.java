@@ -1,0 +1,292 @@
+package io.github.errgroup.spring.autoconfigure.web.client;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.OptionalLong;
+
+import io.github.errgroup.GroupContext;
+import io.github.errgroup.spring.autoconfigure.web.RequestScopes;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpRequest;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.client.ClientHttpRequestExecution;
+import org.springframework.http.client.ClientHttpRequestInterceptor;
+import org.springframework.http.client.ClientHttpResponse;
+
+/**
+ * Makes a blocking HTTP call ({@code RestClient}, {@code RestTemplate}) made where a
+ * {@link GroupContext} is current (in a task, or on a request's thread) honour the group (S25): the
+ * request carries the whole milliseconds left before the context's deadline in the deadline header,
+ * and when the context is cancelled the call is aborted on the wire.
+ *
+ * <p>Aborting has two phases. Until the response headers arrive, the task's thread is interrupted by
+ * the group, and the request factories auto-configured by Spring Boot give up the exchange on an
+ * interrupt (the JDK {@code HttpClient} and Reactor Netty cancel it and close the connection). Once
+ * the response is returned, an interrupt no longer helps: the JDK {@code HttpClient}'s body stream,
+ * for one, ignores it and reads on until the body ends. So from then on, cancellation closes the
+ * response's body stream, which closes its connection and wakes a thread blocked reading it. Either way the
+ * call ends with an {@link java.io.InterruptedIOException}, which the core counts as cancelled.
+ */
+final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInterceptor {
+
+	private static final ThreadLocal<@Nullable Call> CURRENT = new ThreadLocal<>();
+
+	private final @Nullable String headerName;
+
+	DeadlineClientHttpRequestInterceptor(@Nullable String headerName) {
+		this.headerName = headerName;
+	}
+
+	@Override
+	public ClientHttpResponse intercept(HttpRequest request, byte[] body, ClientHttpRequestExecution execution)
+			throws IOException {
+		GroupContext context = GroupContext.current().orElse(null);
+		if (context == null) {
+			return execution.execute(request, body);
+		}
+		String name = request.getMethod() + " " + request.getURI();
+		if (context.isCancelled()) {
+			throw CallAborted.exception(name, context, null); // do not even send it
+		}
+		HttpHeaders headers = request.getHeaders();
+		if (this.headerName != null && !headers.containsHeader(this.headerName)) {
+			OptionalLong left = RequestScopes.millisLeft(context);
+			if (left.isPresent()) {
+				headers.set(this.headerName, Long.toString(left.getAsLong()));
+			}
+		}
+		Call call = new Call(context, name);
+		// For the whole call, headers and body: on a context cancelled meanwhile, abort() runs at once.
+		GroupContext.Registration registration = context.onCancel(call::abort);
+		Call outer = CURRENT.get();
+		CURRENT.set(call);
+		ClientHttpResponse response;
+		try {
+			response = execution.execute(request, body);
+		}
+		catch (IOException ex) {
+			registration.close();
+			if (context.isCancelled()) {
+				throw CallAborted.exception(name, context, ex);
+			}
+			throw ex;
+		}
+		catch (RuntimeException | Error ex) {
+			registration.close();
+			throw ex;
+		}
+		finally {
+			CURRENT.set(outer);
+		}
+		return new AbortableResponse(response, call, registration);
+	}
+
+	/**
+	 * Returns the call this thread is making through the interceptor, for a transport that can abort
+	 * it better than by closing its body stream (Apache HttpClient 5, whose stream drains on close).
+	 */
+	static @Nullable Call currentCall() {
+		return CURRENT.get();
+	}
+
+	private static void closeQuietly(@Nullable InputStream stream) {
+		if (stream != null) {
+			try {
+				stream.close();
+			}
+			catch (IOException | RuntimeException ex) {
+				// best effort: the connection is being abandoned anyway
+			}
+		}
+	}
+
+	/**
+	 * One call, from before its request is sent until its response is closed: what cancellation
+	 * aborts.
+	 */
+	static final class Call {
+
+		final GroupContext context;
+
+		final String name;
+
+		volatile boolean aborted;
+
+		/** The response's own body stream, once asked for: what abort() closes by default. */
+		volatile @Nullable InputStream rawBody;
+
+		/** How the transport aborts the exchange, when it knows better than closing the stream. */
+		private volatile @Nullable Runnable transportAbort;
+
+		Call(GroupContext context, String name) {
+			this.context = context;
+			this.name = name;
+		}
+
+		/**
+		 * Aborts the call. Not {@code ClientHttpResponse.close()}: Spring's responses drain the body
+		 * first, to reuse the connection, which is exactly the wait to avoid. Closing the body stream
+		 * closes the connection and wakes a thread blocked reading it. Before the response exists,
+		 * the interrupt the group gives its tasks makes the exchange give up, unless the transport
+		 * registered its own abort.
+		 */
+		void abort() {
+			this.aborted = true;
+			Runnable transport = this.transportAbort;
+			if (transport != null) {
+				transport.run();
+			}
+			else {
+				closeQuietly(this.rawBody);
+			}
+		}
+
+		/**
+		 * Registers how the transport aborts this call; called on the calling thread, inside the
+		 * execution. Runs it at once if the call was aborted already.
+		 * @param abort what aborts the exchange
+		 */
+		void onAbort(Runnable abort) {
+			this.transportAbort = abort;
+			if (this.aborted) { // abort() may have run before transportAbort was set, and missed it
+				abort.run();
+			}
+		}
+
+	}
+
+	/**
+	 * The response of an abortable call. The registration lives as long as the response is open: a
+	 * response nobody closes is aborted at the latest when its group ends.
+	 */
+	static final class AbortableResponse implements ClientHttpResponse {
+
+		private final ClientHttpResponse delegate;
+
+		private final Call call;
+
+		private final GroupContext.Registration registration;
+
+		private @Nullable InputStream body;
+
+		AbortableResponse(ClientHttpResponse delegate, Call call, GroupContext.Registration registration) {
+			this.delegate = delegate;
+			this.call = call;
+			this.registration = registration;
+		}
+
+		private IOException translate(IOException ex) {
+			return this.call.aborted ? CallAborted.exception(this.call.name, this.call.context, ex) : ex;
+		}
+
+		@Override
+		public HttpStatusCode getStatusCode() throws IOException {
+			return this.delegate.getStatusCode();
+		}
+
+		@Override
+		public String getStatusText() throws IOException {
+			return this.delegate.getStatusText();
+		}
+
+		@Override
+		public HttpHeaders getHeaders() {
+			return this.delegate.getHeaders();
+		}
+
+		@Override
+		public InputStream getBody() throws IOException {
+			Call call = this.call;
+			if (call.aborted) {
+				throw CallAborted.exception(call.name, call.context, null);
+			}
+			InputStream stream = this.body;
+			if (stream == null) {
+				InputStream raw;
+				try {
+					raw = this.delegate.getBody();
+				}
+				catch (IOException ex) {
+					throw translate(ex);
+				}
+				call.rawBody = raw;
+				if (call.aborted) { // abort() may have run before rawBody was set, and missed it
+					call.abort();
+					throw CallAborted.exception(call.name, call.context, null);
+				}
+				stream = new AbortAwareInputStream(raw);
+				this.body = stream;
+			}
+			return stream;
+		}
+
+		@Override
+		public void close() {
+			this.registration.close();
+			this.delegate.close();
+		}
+
+		/** Reports a read that failed because the response was aborted as the abort it is. */
+		private final class AbortAwareInputStream extends FilterInputStream {
+
+			AbortAwareInputStream(InputStream in) {
+				super(in);
+			}
+
+			@Override
+			public int read() throws IOException {
+				try {
+					return checked(super.read());
+				}
+				catch (IOException ex) {
+					throw translate(ex);
+				}
+			}
+
+			@Override
+			public int read(byte[] b, int off, int len) throws IOException {
+				try {
+					return checked(this.in.read(b, off, len));
+				}
+				catch (IOException ex) {
+					throw translate(ex);
+				}
+			}
+
+			@Override
+			public long skip(long n) throws IOException {
+				try {
+					return this.in.skip(n);
+				}
+				catch (IOException ex) {
+					throw translate(ex);
+				}
+			}
+
+			@Override
+			public int available() throws IOException {
+				try {
+					return this.in.available();
+				}
+				catch (IOException ex) {
+					throw translate(ex);
+				}
+			}
+
+			/** An aborted body must not look like a short one that ended normally. */
+			private int checked(int result) throws IOException {
+				Call call = AbortableResponse.this.call;
+				if (result < 0 && call.aborted) {
+					throw CallAborted.exception(call.name, call.context, null);
+				}
+				return result;
+			}
+
+		}
+
+	}
+
+}

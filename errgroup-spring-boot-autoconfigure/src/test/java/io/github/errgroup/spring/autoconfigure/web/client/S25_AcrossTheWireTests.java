@@ -1,0 +1,349 @@
+package io.github.errgroup.spring.autoconfigure.web.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.errgroup.ErrGroup;
+import io.github.errgroup.ErrGroupFactory;
+import io.github.errgroup.Task;
+import io.github.errgroup.spring.autoconfigure.web.RequestEndedException;
+import io.github.errgroup.spring.autoconfigure.web.RequestEndedException.Reason;
+import io.github.errgroup.spring.autoconfigure.web.WebTestSupport;
+import io.github.errgroup.spring.autoconfigure.web.WebTestSupport.Recorder;
+import io.github.errgroup.spring.autoconfigure.web.reactive.ReactiveErrGroups;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.client.RestClient;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * S25 with two real services: A (Spring MVC on Tomcat, {@code errgroup.web.request-timeout=500ms})
+ * calls B (WebFlux on Reactor Netty, which reports disconnects) inside a task, with the
+ * auto-configured {@code RestClient} on the JDK {@code HttpClient}, Reactor Netty and Apache HttpClient
+ * 5, and with the auto-configured {@code WebClient}.
+ */
+@Timeout(90)
+class S25_AcrossTheWireTests {
+
+	static ConfigurableApplicationContext b;
+
+	static ConfigurableApplicationContext aJdk;
+
+	static ConfigurableApplicationContext aReactor;
+
+	static ConfigurableApplicationContext aHttpComponents;
+
+	@BeforeAll
+	static void start() {
+		b = WebTestSupport.start(ServiceB.class, WebApplicationType.REACTIVE);
+		String bPort = "b.port=" + WebTestSupport.port(b);
+		aJdk = WebTestSupport.start(ServiceA.class, WebApplicationType.SERVLET, bPort,
+				"errgroup.web.request-timeout=500ms", "spring.http.clients.imperative.factory=jdk");
+		aReactor = WebTestSupport.start(ServiceA.class, WebApplicationType.SERVLET, bPort,
+				"errgroup.web.request-timeout=500ms", "spring.http.clients.imperative.factory=reactor");
+		aHttpComponents = WebTestSupport.start(ServiceA.class, WebApplicationType.SERVLET, bPort,
+				"errgroup.web.request-timeout=500ms", "spring.http.clients.imperative.factory=http-components");
+	}
+
+	@AfterAll
+	static void stop() {
+		for (ConfigurableApplicationContext app : new ConfigurableApplicationContext[] { aJdk, aReactor, aHttpComponents, b }) {
+			if (app != null) {
+				app.close();
+			}
+		}
+	}
+
+	private static final AtomicInteger ids = new AtomicInteger();
+
+	private static B bOf() {
+		return b.getBean(B.class);
+	}
+
+	@Test
+	void S25_restClientOnJdkHttpClient_deadlineTravels_andBsGroupIsCancelled() throws Exception {
+		deadlineTravels(aJdk, "rest");
+	}
+
+	@Test
+	void S25_restClientOnReactorNetty_deadlineTravels_andBsGroupIsCancelled() throws Exception {
+		deadlineTravels(aReactor, "rest");
+	}
+
+	@Test
+	void S25_webClient_deadlineTravels_andBsGroupIsCancelled() throws Exception {
+		deadlineTravels(aJdk, "web");
+	}
+
+	/**
+	 * A's deadline (500 ms) cancels A's group; B got the time left in the header, at most 500, and
+	 * B's own group is cancelled too (by B's copy of the deadline, or by A's call closing).
+	 */
+	private void deadlineTravels(ConfigurableApplicationContext a, String client) throws Exception {
+		String id = "deadline-" + ids.incrementAndGet();
+		long start = System.nanoTime();
+		HttpResponse<String> response = WebTestSupport.get(WebTestSupport.port(a),
+				"/a/call?client=" + client + "&path=/b/wait&id=" + id);
+		long took = (System.nanoTime() - start) / 1_000_000;
+		assertThat(response.statusCode()).isEqualTo(503);
+		Recorder recorderA = a.getBean(Recorder.class);
+		assertThat(recorderA.cause("a-" + id)).isInstanceOf(TimeoutException.class);
+		assertThat(recorderA.finishedIn("a-" + id, Task.State.CANCELLED)).isEqualTo(1);
+		long header = Long.parseLong(bOf().headers.get(id));
+		assertThat(header).isBetween(1L, 500L);
+		await().atMost(Duration.ofSeconds(2)).until(() -> bOf().recorder.finished("b-" + id).size() == 1);
+		assertThat(bOf().recorder.finishedIn("b-" + id, Task.State.CANCELLED)).isEqualTo(1);
+		System.out.printf("S25 %s on %s: B saw %s: %d; A answered 503 after %d ms; B's group: %s%n", client,
+				a.getEnvironment().getProperty("spring.http.clients.imperative.factory"), "Request-Timeout", header, took,
+				bOf().recorder.cause("b-" + id));
+	}
+
+	@Test
+	void S25_restClientOnJdkHttpClient_waitingForHeaders_cancellationClosesBsRequest() throws Exception {
+		siblingFailureClosesTheCall(aJdk, "rest", "/b/wait");
+	}
+
+	@Test
+	void S25_restClientOnJdkHttpClient_readingTheBody_cancellationClosesBsRequest() throws Exception {
+		siblingFailureClosesTheCall(aJdk, "rest", "/b/stream");
+	}
+
+	@Test
+	void S25_restClientOnReactorNetty_waitingForHeaders_cancellationClosesBsRequest() throws Exception {
+		siblingFailureClosesTheCall(aReactor, "rest", "/b/wait");
+	}
+
+	@Test
+	void S25_restClientOnReactorNetty_readingTheBody_cancellationClosesBsRequest() throws Exception {
+		siblingFailureClosesTheCall(aReactor, "rest", "/b/stream");
+	}
+
+	@Test
+	void S25_restClientOnApacheHttpClient_waitingForHeaders_cancellationClosesBsRequest() throws Exception {
+		siblingFailureClosesTheCall(aHttpComponents, "rest", "/b/wait");
+	}
+
+	@Test
+	void S25_restClientOnApacheHttpClient_readingTheBody_cancellationClosesBsRequest() throws Exception {
+		siblingFailureClosesTheCall(aHttpComponents, "rest", "/b/stream");
+	}
+
+	@Test
+	void S25_webClient_waitingForHeaders_cancellationClosesBsRequest() throws Exception {
+		siblingFailureClosesTheCall(aJdk, "web", "/b/wait");
+	}
+
+	@Test
+	void S25_webClient_readingTheBody_cancellationClosesBsRequest() throws Exception {
+		siblingFailureClosesTheCall(aJdk, "web", "/b/stream");
+	}
+
+	/**
+	 * {@code block()} disposes the call when its thread is interrupted; a future's {@code get()} does
+	 * not: there only the filter's abort closes the call.
+	 */
+	@Test
+	void S25_webClientAwaitedAsAFuture_waitingForHeaders_cancellationClosesBsRequest() throws Exception {
+		siblingFailureClosesTheCall(aJdk, "web-future", "/b/wait");
+	}
+
+	@Test
+	void S25_webClientAwaitedAsAFuture_readingTheBody_cancellationClosesBsRequest() throws Exception {
+		siblingFailureClosesTheCall(aJdk, "web-future", "/b/stream");
+	}
+
+	/**
+	 * A sibling task of A fails once B is busy (its group running, or its body streaming): A's call to
+	 * B must be closed on the wire, which B (on Netty) reports, so B's request scope ends with
+	 * CLIENT_DISCONNECTED and its tasks are interrupted; A's calling task ends CANCELLED, not FAILED.
+	 * The group is detached from A's request, so that no deadline races the failure: B learns of the
+	 * cancellation only through the closed connection.
+	 */
+	private void siblingFailureClosesTheCall(ConfigurableApplicationContext a, String client, String path)
+			throws Exception {
+		String id = "sibling-" + ids.incrementAndGet();
+		HttpResponse<String> response = WebTestSupport.get(WebTestSupport.port(a),
+				"/a/call?client=" + client + "&path=" + path + "&id=" + id + "&failAfterBStarted=true");
+		assertThat(response.statusCode()).isEqualTo(500);
+		long failedAt = System.nanoTime();
+		await().atMost(Duration.ofSeconds(2)).until(() -> bOf().scopeCauses.containsKey(id));
+		long bEnded = System.nanoTime();
+		System.out.printf("S25 %s on %s, %s: A answered %d ms after B got busy; B's request ended %d ms after A answered: %s%n",
+				client, a.getEnvironment().getProperty("spring.http.clients.imperative.factory"), path,
+				(failedAt - bOf().busy.get(id)) / 1_000_000, (bEnded - failedAt) / 1_000_000, bOf().scopeCauses.get(id));
+		assertThat(Duration.ofNanos(failedAt - bOf().busy.get(id))).as("A did not wait for B's whole answer")
+			.isLessThan(Duration.ofSeconds(3));
+		if (path.equals("/b/wait")) {
+			assertThat(bOf().scopeCauses.get(id)).isInstanceOfSatisfying(RequestEndedException.class,
+					(ended) -> assertThat(ended.reason()).isEqualTo(Reason.CLIENT_DISCONNECTED));
+		}
+		else { // a streaming answer ends when writing to the closed connection fails, long before its 10 s
+			assertThat(bOf().streamed.get(id).get()).as("chunks B wrote before the connection closed").isLessThan(40);
+		}
+		Recorder recorderA = a.getBean(Recorder.class);
+		await().atMost(Duration.ofSeconds(2)).until(() -> recorderA.finished("a-" + id).size() == 2);
+		assertThat(recorderA.finishedIn("a-" + id, Task.State.FAILED)).as("only the sibling failed").isEqualTo(1);
+		assertThat(recorderA.finishedIn("a-" + id, Task.State.CANCELLED)).as("the call was cancelled").isEqualTo(1);
+		if (path.equals("/b/wait")) {
+			await().atMost(Duration.ofSeconds(2)).until(() -> bOf().recorder.finished("b-" + id).size() == 1);
+			assertThat(bOf().recorder.finishedIn("b-" + id, Task.State.CANCELLED)).isEqualTo(1);
+		}
+	}
+
+	/** Service A: Spring MVC; a group whose task calls B, and optionally a sibling that fails. */
+	@Configuration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	static class ServiceA {
+
+		@Bean
+		Recorder recorder() {
+			return new Recorder();
+		}
+
+		@Bean
+		A a(ErrGroupFactory groups, RestClient.Builder rest, WebClient.Builder web, Environment environment) {
+			String base = "http://127.0.0.1:" + environment.getRequiredProperty("b.port");
+			return new A(groups, rest.baseUrl(base).build(), web.baseUrl(base).build());
+		}
+
+	}
+
+	@RestController
+	static class A {
+
+		private final ErrGroupFactory groups;
+
+		private final RestClient rest;
+
+		private final WebClient web;
+
+		A(ErrGroupFactory groups, RestClient rest, WebClient web) {
+			this.groups = groups;
+			this.rest = rest;
+			this.web = web;
+		}
+
+		@GetMapping("/a/call")
+		String call(@RequestParam String client, @RequestParam String path, @RequestParam String id,
+				@RequestParam(defaultValue = "false") boolean failAfterBStarted) {
+			// With a sibling failing, detached: no deadline, the failure alone must reach B.
+			try (ErrGroup group = failAfterBStarted ? this.groups.group("a-" + id).detached().open()
+					: this.groups.newGroup("a-" + id)) {
+				Task<String> answer = group.go(() -> switch (client) {
+					case "web" -> this.web.get().uri(path + "?id=" + id).retrieve().bodyToMono(String.class).block();
+					case "web-future" -> this.web.get()
+						.uri(path + "?id=" + id)
+						.retrieve()
+						.bodyToMono(String.class)
+						.toFuture()
+						.get();
+					default -> this.rest.get().uri(path + "?id=" + id).retrieve().body(String.class);
+				});
+				if (failAfterBStarted) {
+					group.go(() -> {
+						await().atMost(Duration.ofSeconds(5)).until(() -> bOf().busy.containsKey(id));
+						throw new IllegalStateException("a sibling of the call to B failed");
+					});
+				}
+				group.await();
+				return answer.resultNow();
+			}
+		}
+
+	}
+
+	/** Service B: WebFlux on Netty; records the deadline header and how each request's scope ended. */
+	@Configuration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	static class ServiceB {
+
+		@Bean
+		Recorder recorder() {
+			return new Recorder();
+		}
+
+		@Bean
+		B b(ReactiveErrGroups groups, Recorder recorder) {
+			return new B(groups, recorder);
+		}
+
+	}
+
+	@RestController
+	static class B {
+
+		final Recorder recorder;
+
+		final Map<String, String> headers = new ConcurrentHashMap<>();
+
+		final Map<String, Throwable> scopeCauses = new ConcurrentHashMap<>();
+
+		/** When B got busy with a request: its task running, or its streamed answer under way. */
+		final Map<String, Long> busy = new ConcurrentHashMap<>();
+
+		final Map<String, AtomicInteger> streamed = new ConcurrentHashMap<>();
+
+		private final ReactiveErrGroups groups;
+
+		B(ReactiveErrGroups groups, Recorder recorder) {
+			this.groups = groups;
+			this.recorder = recorder;
+		}
+
+		private void record(ServerWebExchange exchange, String id) {
+			String header = exchange.getRequest().getHeaders().getFirst("Request-Timeout");
+			this.headers.put(id, (header != null) ? header : "none");
+			ReactiveErrGroups.requestContext(exchange).orElseThrow().onCancel(() -> this.scopeCauses.put(id,
+					ReactiveErrGroups.requestContext(exchange).orElseThrow().cause()));
+		}
+
+		@GetMapping("/b/wait")
+		Mono<String> waitForever(@RequestParam String id, ServerWebExchange exchange) {
+			record(exchange, id);
+			return this.groups.mono("b-" + id, (g) -> {
+				g.go(() -> {
+					this.busy.put(id, System.nanoTime());
+					Thread.sleep(30_000);
+				});
+				return () -> "never";
+			});
+		}
+
+		@GetMapping(path = "/b/stream", produces = MediaType.APPLICATION_NDJSON_VALUE)
+		Flux<String> stream(@RequestParam String id, ServerWebExchange exchange) {
+			record(exchange, id);
+			AtomicInteger chunks = this.streamed.computeIfAbsent(id, (k) -> new AtomicInteger());
+			return Flux.range(0, 100).delayElements(Duration.ofMillis(100)).map((i) -> {
+				if (chunks.incrementAndGet() == 3) {
+					this.busy.put(id, System.nanoTime()); // A has the headers and is reading the body
+				}
+				return ".";
+			});
+		}
+
+	}
+
+}

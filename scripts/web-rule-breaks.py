@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Breaks each web rule (S24, S25) of errgroup-spring-boot-autoconfigure once, in a scratch copy of the
+repository, and runs the tests that name that rule: each must fail. Usage:
+python3 scripts/web-rule-breaks.py [name-fragment ...]
+About a minute per break."""
+import subprocess, shutil, os, sys, tempfile
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DST = os.path.join(tempfile.gettempdir(), 'errgroup-web-rule-breaks')
+W = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/autoconfigure/web/'
+F, WF, RG = W + 'servlet/ErrGroupRequestFilter.java', W + 'reactive/ErrGroupRequestWebFilter.java', W + 'reactive/ReactiveErrGroups.java'
+RI, XF, RS = W + 'client/DeadlineClientHttpRequestInterceptor.java', W + 'client/DeadlineExchangeFilterFunction.java', W + 'RequestScopes.java'
+SERVLET, FLUX, WIRE = 'S24_ServletRequestScopeTests', 'S24_WebFluxRequestScopeTests', 'S25_AcrossTheWireTests'
+# (name, [(file, old, new), ...], tests)
+muts = [
+ ("S24 sync request: scope not cancelled when the handler returns",
+  [(F, "				scope.cancel(ended(scope, (failure != null) ? Reason.FAILED : Reason.COMPLETED, failure));", "")],
+  SERVLET + "#S24_syncRequest*"),
+ ("S24 async request: no AsyncListener",
+  [(F, "					request.getAsyncContext().addListener(new RequestEndListener(scope));", "")],
+  SERVLET + "#S24_deferredResult*+S24_completableFuture*+S24_asyncTimeout*"),
+ ("S24 Callable thread not bound to the request's scope",
+  [(W + 'servlet/RequestScopeCallableInterceptor.java', "			this.binding.set(scope.bind());", "")],
+  SERVLET + "#S24_callable*"),
+ ("S24 WebFlux: the disconnect not reported before the handler's own cancel",
+  [(WF, "			.doOnCancel(() -> scope.cancel(ended(scope, Reason.CLIENT_DISCONNECTED, null)))\n", "")],
+  FLUX + "#S24_clientDisconnect*"),
+ ("S24 deadline: no 503 by default",
+  [(W + 'servlet/RequestDeadlineExceptionResolver.java', "		if (!(deadline instanceof TimeoutException) || !causedBy(failure, deadline)) {", "		if (true) {")],
+  SERVLET + "#S24_requestDeadline_cancels*"),
+ ("S24 blocking await() allowed on an event loop",
+  [(W + 'reactive/NonBlockingThreadGuard.java', "		if (Schedulers.isInNonBlockingThread()) {", "		if (false) {")],
+  FLUX + "#S24_blockingAwait*"),
+ ("S25 RestClient: no deadline header",
+  [(RI, "				headers.set(this.headerName, Long.toString(left.getAsLong()));", "")],
+  WIRE + "#S25_restClient*deadlineTravels*"),
+ ("S25 RestClient: body never aborted (interrupt only)",
+  [(RI, "				closeQuietly(this.rawBody);", "")],
+  WIRE + "#S25_restClientOnJdkHttpClient_readingTheBody*+S25_restClientOnReactorNetty_readingTheBody*"),
+ ("S25 RestClient: aborted read not translated (the task counts FAILED)",
+  [(RI, "			return this.call.aborted ? CallAborted.exception(this.call.name, this.call.context, ex) : ex;", "			return ex;")],
+  WIRE + "#S25_restClientOnJdkHttpClient_readingTheBody*"),
+ ("S25 Apache HttpClient 5: no abort through its own API",
+  [(W + 'client/HttpComponentsAbortCustomizer.java', '(httpClient) -> httpClient.addExecInterceptorFirst("errgroup-abort-on-cancel", new AbortOnCancel())', "(httpClient) -> { }")],
+  WIRE + "#S25_restClientOnApacheHttpClient*"),
+ ("S25 WebClient: no deadline header",
+  [(XF, "		return ClientRequest.from(request).header(this.headerName, Long.toString(left.getAsLong())).build();", "		return request;")],
+  WIRE + "#S25_webClient_deadlineTravels*"),
+ ("S25 WebClient: body not cut off on cancel",
+  [(XF, "				.map((response) -> response.mutate().body((body) -> abortable(body, context, call)).build());", ";")],
+  WIRE + "#S25_webClient*_readingTheBody*"),
+ ("S25 WebClient: exchange not cancelled while waiting for headers",
+  [(XF, "			return Mono.firstWithSignal(next.exchange(sent), cancelled(context, call))", "			return next.exchange(sent)")],
+  WIRE + "#S25_webClient*_waitingForHeaders*"),
+ ("S25 inbound header not capped by the request timeout",
+  [(RS, "		if (fromHeader != null && (timeout == null || fromHeader.compareTo(timeout) < 0)) {", "		if (fromHeader != null) {")],
+  "RequestScopesTests," + SERVLET + "#S25_inboundHeader*"),
+ ("S25 malformed header is an error page",
+  [(RS, "		if (!isDigits(digits)) {\n			debug(request, value, \"it is not a whole number of milliseconds\");\n			return null;\n		}",
+        "		if (!isDigits(digits)) {\n			return Duration.ofMillis(Long.parseLong(digits));\n		}")],
+  SERVLET + "#S25_malformed*"),
+]
+only = sys.argv[1:]
+results = []
+for name, edits, test in muts:
+    if only and not any(o in name for o in only):
+        continue
+    if os.path.exists(DST):
+        shutil.rmtree(DST)
+    shutil.copytree(SRC, DST, ignore=shutil.ignore_patterns('.git', 'target'))
+    missing = None
+    for f, old, new in edits:
+        p = os.path.join(DST, f)
+        s = open(p).read()
+        if old not in s:
+            missing = f + ': ' + old[:60]
+            break
+        open(p, 'w').write(s.replace(old, new, 1))
+    if missing:
+        results.append((name, 'PATTERN NOT FOUND', missing, test))
+        print(results[-1], flush=True)
+        continue
+    r = subprocess.run(['timeout', '600', 'mvn', '-B', '-q', '-o', 'verify', '-Dmaven.javadoc.skip=true',
+                        '-pl', 'errgroup-spring-boot-autoconfigure', '-am', '-Dtest=' + test,
+                        '-Dsurefire.failIfNoSpecifiedTests=false'], cwd=DST, capture_output=True, text=True)
+    out = r.stdout + r.stderr
+    summary = [l for l in out.splitlines() if 'Tests run:' in l and ('FAIL' in l or 'ERROR' in l)]
+    failed = [l.strip() for l in out.splitlines() if l.startswith('[ERROR]   ')][:3]
+    compile_error = any('COMPILATION ERROR' in l for l in out.splitlines())
+    verdict = 'COMPILATION ERROR' if compile_error else ('FAILED as expected' if r.returncode != 0 else 'STILL PASSES')
+    results.append((name, verdict, ' | '.join(failed)[:300], test))
+    print(results[-1], flush=True)
+print("\nSUMMARY")
+for r in results:
+    print(r)
+sys.exit(0 if all(r[1] == 'FAILED as expected' for r in results) else 1)
