@@ -64,7 +64,7 @@ class TimelinePageBrowserTest {
 	void oneFails_drawsAFailedBarAndCancelledBars() throws Exception {
 		this.browser.get("http://127.0.0.1:" + this.port + "/");
 		WebDriverWait wait = new WebDriverWait(this.browser, Duration.ofSeconds(20));
-		wait.until(d -> d.findElement(By.id("timeline")).getText().contains("No group yet"));
+		wait.until(d -> "complete".equals(this.browser.executeScript("return document.readyState")));
 		this.browser.findElement(By.id("one-fails")).click();
 		wait.until(d -> "502".equals(d.findElement(By.id("last-answer")).getDomAttribute("data-status")));
 		wait.until(d -> !d.findElements(By.cssSelector("section.group[data-group=product] .bar[data-outcome=failed]"))
