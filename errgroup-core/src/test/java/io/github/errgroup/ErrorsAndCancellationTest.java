@@ -78,22 +78,28 @@ class ErrorsAndCancellationTest {
 	}
 
 	@Test
-	void S2_firstFailureIsTheCauseAsTheSameInstance_laterRealFailuresSuppressedInOrder() {
+	void S2_firstFailureIsTheCauseAsTheSameInstance_laterRealFailuresSuppressedInOrder() throws Exception {
 		IllegalStateException first = new IllegalStateException("first");
 		IllegalArgumentException second = new IllegalArgumentException("second");
 		UnsupportedOperationException third = new UnsupportedOperationException("third");
 		CountDownLatch cancelled = new CountDownLatch(1);
+		CountDownLatch bothRunning = new CountDownLatch(2);
 		ErrGroup group = this.factory.newGroup("s2");
 		group.context().onCancel(cancelled::countDown);
 		Task<Object> secondTask = group.go(() -> {
+			bothRunning.countDown();
 			awaitUninterruptibly(cancelled);
 			throw second;
 		});
 		group.go(() -> {
+			bothRunning.countDown();
 			awaitUninterruptibly(cancelled);
+			Thread.interrupted(); // the cancellation's interrupt: it would cut the wait below short
 			await().atMost(Duration.ofSeconds(10)).until(() -> secondTask.state() == Task.State.FAILED);
 			throw third;
 		});
+		// Both must be running when the first fails, or they would be dropped unstarted (S4).
+		assertThat(bothRunning.await(10, TimeUnit.SECONDS)).isTrue();
 		group.go(() -> {
 			throw first;
 		});
