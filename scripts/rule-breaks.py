@@ -33,10 +33,6 @@ muts = [
   "registration.set.add(registration);\n\t\tif (this.cause != null) {",
   "boolean cancelled = this.cause != null;\n\t\tregistration.set.add(registration);\n\t\tif (cancelled) {",
   "RacesModelCheckTest#S3_onCancelRegistered*"),
- ("race: the runner claimed by a plain write, not compare-and-set", B+'TaskImpl.java',
-  "if (this.runner != null || !RUNNER.compareAndSet(this, null, Thread.currentThread())) {\n\t\t\treturn;\n\t\t}",
-  "if (this.runner != null) {\n\t\t\treturn;\n\t\t}\n\t\tthis.runner = Thread.currentThread();",
-  "RacesModelCheckTest#S4_S15*"),
 ]
 only = sys.argv[1:]  
 results=[]

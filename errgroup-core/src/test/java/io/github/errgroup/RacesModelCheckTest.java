@@ -186,7 +186,7 @@ class RacesModelCheckTest {
 	 */
 	@Test
 	void S3_onCancelRegisteredWhileTheGroupIsCancelled_runsExactlyOnce() {
-		modelCheck(50, () -> {
+		modelCheck(40, () -> {
 			ErrGroup group = factory(new QueueExecutor(), null).newGroup("c");
 			AtomicInteger ran = new AtomicInteger();
 			CancellationException cause = new CancellationException("cancelled by the test");
@@ -336,7 +336,7 @@ class RacesModelCheckTest {
 	 */
 	@Test
 	void S4_S15_waiterPoolThreadAndCancelRacing_theBodyRunsAtMostOnce_theTaskEndsOnce() {
-		modelCheck(120, () -> {
+		modelCheck(40, () -> {
 			QueueExecutor pool = new QueueExecutor();
 			Counting listener = new Counting();
 			ErrGroup group = factory(pool, listener).newGroup("e");
