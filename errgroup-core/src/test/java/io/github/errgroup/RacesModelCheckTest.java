@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
  * Its exploration is deterministic (fewest thread switches first), so a budget that finds a race
  * finds it on every run; {@code -Derrgroup.modelcheck.scale=10} explores ten times as many. The
  * budget of {@code S3_interruptIfRunningRacingCompletion...} is sized to catch the FutureTask-style
- * interrupt race if it is reintroduced (found at schedule 192 with the mutation in
- * {@code scripts/rule-breaks.py}).
+ * interrupt race if it is reintroduced (with the mutation in {@code scripts/rule-breaks.py}, found
+ * at schedule 192 on Java 17 and 24 on Java 25: the JDK's own lock code is explored too).
  *
  * <p>Each test names the TaskImpl, CancelContext or Group comment that describes the race it checks.
  */
