@@ -11,7 +11,7 @@ muts = [
  ("S2 interrupt-like after cancel counted as failure", B+'TaskImpl.java', "if (cause != null && isConsequenceOfCancellation(ex, cause)) {", "if (false) {", "ErrorsAndCancellationTest#S2*"),
  ("S3 running tasks not interrupted", B+'Group.java', "t.interruptIfRunning(); // S3", "// t.interruptIfRunning(); // S3", "ErrorsAndCancellationTest#S3*"),
  ("S4 cancelled group still starts claimed tasks", B+'TaskImpl.java', "if (this.group.context.isCancelled()) {\n\t\t\t\t// S4", "if (false) {\n\t\t\t\t// S4", "ErrorsAndCancellationTest#S4*"),
- ("S5 no cancel when await returns", B+'Group.java', "this.context.cancel(new CancellationException(\"group '\" + this.name + \"' has finished\"));", ";", "ErrorsAndCancellationTest#S5*"),
+ ("S5 no cancel when await returns", B+'Group.java', "this.context.cancel(new Finished(this.name));", ";", "ErrorsAndCancellationTest#S5*"),
  ("S6 Errors swallowed", B+'TaskImpl.java', "private void failed(Throwable ex) {", "private void failed(Throwable ex) {\n\t\tif (ex instanceof Error) { finish(CANCELLED, null, ex); return; }", "ErrorsAndCancellationTest#S6*"),
  ("S7 later cancel overrides cause", B+'CancelContext.java', "if (!CAUSE.compareAndSet(this, null, cause)) {\n\t\t\treturn false;\n\t\t}", "if (this.cause != null) { this.cause = cause; return false; }", "ErrorsAndCancellationTest#S7*"),
  ("S8 interrupted await does not cancel", B+'Group.java', "private void interruptedWhileWaiting() {\n\t\tthis.context.cancel(", "private void interruptedWhileWaiting() {\n\t\tif (false) this.context.cancel(", "ErrorsAndCancellationTest#S8_anAwait*"),
@@ -20,9 +20,19 @@ muts = [
  ("S12 limit ignored", B+'Group.java', "this.limit = limit;\n\t\tthis.parent", "this.limit = 0;\n\t\tthis.parent", "LifecycleAndLimitsTest#S12*"),
  ("S13 no deadline timer", B+'Group.java', "if (own != null) {\n\t\t\t// S13", "if (false) {\n\t\t\t// S13", "LifecycleAndLimitsTest#S13_aDeadline*"),
  ("S14 parent cancellation not propagated", B+'Group.java', "this.parentRegistration = p.onCancel(", "this.parentRegistration = p.onCancel(() -> {}); java.util.Objects.requireNonNull(", "LifecycleAndLimitsTest#S14_child*"),
- ("S15 waiter does not help", B+'Group.java', "TaskImpl<?> next = (this.phase == OPEN) ? this.pendingHead : null;", "TaskImpl<?> next = null;", "ContextTest#S17_aTaskRunByTheWaiter*"),
+ ("S15 waiter does not help", B+'Group.java', "TaskImpl<?> next = (this.phase == OPEN) ? this.pendingTail : null;", "TaskImpl<?> next = null;", "ContextTest#S17_aTaskRunByTheWaiter*"),
  ("S16 decorator not applied", B+'ErrGroupFactory.java', "if (this.taskDecorator == null) {\n\t\t\treturn null;", "if (true) {\n\t\t\treturn null;", "FactoryTest#S16*"),
  ("S17 context not bound in task", B+'TaskImpl.java', "CancelContext previous = CancelContext.bind(this.group.context);", "CancelContext previous = CancelContext.currentOrNull();", "ContextTest#S17_current*"),
+ # Races, checked by the Lincheck model tests (RacesModelCheckTest): each mutation reopens a window the
+ # engine's compare-and-set protocol closes.
+ ("race: interrupt after a plain read of RUNNING, no INTERRUPTING state", B+'TaskImpl.java',
+  "if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {\n\t\t\tThread thread = this.runner;\n\t\t\tif (thread == Thread.currentThread()) {\n\t\t\t\tthis.state = RUNNING; // a task failing cancels its own group: no self-interrupt\n\t\t\t\treturn;\n\t\t\t}\n\t\t\ttry {\n\t\t\t\tthread.interrupt();\n\t\t\t}\n\t\t\tfinally {\n\t\t\t\tthis.state = INTERRUPTED;\n\t\t\t}\n\t\t}",
+  "if (this.state == RUNNING) {\n\t\t\tThread thread = this.runner;\n\t\t\tif (thread == Thread.currentThread()) {\n\t\t\t\treturn;\n\t\t\t}\n\t\t\tthread.interrupt();\n\t\t\tSTATE.compareAndSet(this, RUNNING, INTERRUPTED);\n\t\t}",
+  "RacesModelCheckTest#S3_interruptIfRunning*"),
+ ("race: onCancel reads the cause before adding the callback", B+'CancelContext.java',
+  "registration.set.add(registration);\n\t\tif (this.cause != null) {",
+  "boolean cancelled = this.cause != null;\n\t\tregistration.set.add(registration);\n\t\tif (cancelled) {",
+  "RacesModelCheckTest#S3_onCancelRegistered*"),
 ]
 only = sys.argv[1:]  
 results=[]

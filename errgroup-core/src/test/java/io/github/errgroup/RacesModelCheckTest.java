@@ -1,0 +1,548 @@
+package io.github.errgroup;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.jetbrains.lincheck.Lincheck;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine's races under Lincheck's model checker: each test is a small concurrent scenario that
+ * Lincheck runs many times, choosing where threads switch (at every shared read, write, CAS, lock,
+ * park and interrupt), and a failing schedule comes back as a thread-by-thread trace.
+ *
+ * <p>The executors here are ones Lincheck controls: {@link QueueExecutor} only queues, and a test
+ * thread plays the pool thread by running what is queued. Inside a scenario, checks throw
+ * {@link AssertionError} directly: Lincheck records the calls a scenario makes, and AssertJ's
+ * {@code Assert.equals} throws when asked.
+ *
+ * <p>Budgets (schedules per test) are kept small so that the normal build stays short: Lincheck
+ * intercepts every field access and call of the engine, so one schedule costs tens of milliseconds.
+ * Its exploration is deterministic (fewest thread switches first), so a budget that finds a race
+ * finds it on every run; {@code -Derrgroup.modelcheck.scale=10} explores ten times as many. The
+ * budget of {@code S3_interruptIfRunningRacingCompletion...} is sized to catch the FutureTask-style
+ * interrupt race if it is reintroduced (with the mutation in {@code scripts/rule-breaks.py}, found
+ * at schedule 192 on Java 17 and 24 on Java 25: the JDK's own lock code is explored too).
+ *
+ * <p>Each test names the TaskImpl, CancelContext or Group comment that describes the race it checks.
+ */
+class RacesModelCheckTest {
+
+	private static final double SCALE = Double.parseDouble(System.getProperty("errgroup.modelcheck.scale", "1"));
+
+	private static void modelCheck(int invocations, Runnable scenario) {
+		int budget = Math.max(1, (int) (invocations * SCALE));
+		AtomicInteger explored = new AtomicInteger();
+		try {
+			Lincheck.runConcurrentTest(budget, () -> {
+				explored.incrementAndGet();
+				scenario.run();
+			});
+		}
+		catch (AssertionError ex) {
+			// The count includes Lincheck's replays of the failing schedule, which it runs to print it.
+			throw new AssertionError("failing schedule found within " + explored.get() + " scenario runs (budget "
+					+ budget + " schedules)", ex);
+		}
+	}
+
+	// ---- (a) complete vs cancel vs interrupt, one task
+
+	/**
+	 * TaskImpl "Interrupts": a body that returns while another thread cancels the group. The task
+	 * ends exactly once, and the cancel interrupt never outlives the task: once both are done, the
+	 * runner's interrupt flag is clear (the classic FutureTask cancel race). The body starts the
+	 * canceller, so that every schedule explored has the cancel racing a running body; a cancel that
+	 * finds the task pending is the other scenarios' business.
+	 */
+	@Test
+	void S3_taskReturningWhileTheGroupIsCancelled_endsOnce_andLeavesNoInterruptOnTheRunner() {
+		modelCheck(40, () -> {
+			QueueExecutor pool = new QueueExecutor();
+			Counting listener = new Counting();
+			ErrGroup group = factory(pool, listener).newGroup("a");
+			CancellationException cause = new CancellationException("cancelled by the test");
+			Thread canceller = new Thread(() -> group.cancel(cause));
+			Task<Integer> task = group.go(() -> {
+				canceller.start();
+				return 42;
+			});
+			boolean[] strayInterrupt = new boolean[1];
+			Thread runner = start(() -> {
+				pool.runNext();
+				join(canceller); // the runner moves on; a late interrupt would still arrive
+				strayInterrupt[0] = Thread.interrupted();
+			});
+			join(runner, canceller);
+			check(!strayInterrupt[0], "the cancel interrupt reached the runner after its task had ended");
+			check(task.state() == Task.State.SUCCESS, "a body that returned ended " + task.state());
+			ErrGroupException ex = awaitFailure(group);
+			check(ex.getCause() == cause, "the cancel's cause is the outcome, not " + ex.getCause());
+			listener.checkAtRest(1);
+		});
+	}
+
+	/**
+	 * TaskImpl "Interrupts", the canceller's own step ({@code interruptIfRunning}, which the group's
+	 * cancellation calls for each running task) against the body returning: the narrowest version of
+	 * the scenario above, so the model checker reaches the critical schedules in few invocations.
+	 */
+	@Test
+	void S3_interruptIfRunningRacingCompletion_neverInterruptsAThreadThatMovedOn() {
+		modelCheck(250, () -> {
+			QueueExecutor pool = new QueueExecutor();
+			ErrGroup group = factory(pool, null).newGroup("a");
+			Thread[] interrupter = new Thread[1];
+			TaskImpl<?> task = (TaskImpl<?>) group.go(() -> {
+				interrupter[0].start();
+				return 42;
+			});
+			interrupter[0] = new Thread(task::interruptIfRunning);
+			boolean[] strayInterrupt = new boolean[1];
+			Thread runner = start(() -> {
+				pool.runNext();
+				join(interrupter[0]);
+				strayInterrupt[0] = Thread.interrupted();
+			});
+			join(runner, interrupter[0]);
+			check(!strayInterrupt[0], "the interrupt reached the runner after its task had ended");
+			check(task.state() == Task.State.SUCCESS, "task ended " + task.state());
+			group.await();
+		});
+	}
+
+	// ---- (b) two failures at once
+
+	/**
+	 * S2, S3: two running tasks fail at the same time on two threads (each body waits, ignoring
+	 * interrupts, until both have started). Exactly one failure is the cause, the other is
+	 * suppressed, both tasks are FAILED, onCancel ran once, and neither runner keeps the interrupt
+	 * the first failure sent to the other.
+	 */
+	@Test
+	void S2_S3_twoFailuresAtOnce_exactlyOneIsTheCause_theOtherIsSuppressed() {
+		modelCheck(30, () -> {
+			QueueExecutor pool = new QueueExecutor();
+			Counting listener = new Counting();
+			ErrGroup group = factory(pool, listener).newGroup("b");
+			IllegalStateException first = new IllegalStateException("first");
+			IllegalArgumentException second = new IllegalArgumentException("second");
+			CountDownLatch bothStarted = new CountDownLatch(2); // so that both bodies fail, neither is dropped
+			Task<Object> one = group.go(() -> {
+				bothStarted.countDown();
+				awaitLatch(bothStarted);
+				throw first;
+			});
+			Task<Object> two = group.go(() -> {
+				bothStarted.countDown();
+				awaitLatch(bothStarted);
+				throw second;
+			});
+			AtomicInteger callbacks = new AtomicInteger();
+			group.context().onCancel(callbacks::incrementAndGet);
+			CountDownLatch bothRan = new CountDownLatch(2);
+			boolean[] strayInterrupt = new boolean[2];
+			Thread[] runners = new Thread[2];
+			for (int i = 0; i < 2; i++) {
+				int n = i;
+				runners[i] = start(() -> {
+					pool.runNext();
+					bothRan.countDown();
+					awaitLatch(bothRan);
+					strayInterrupt[n] = Thread.interrupted();
+				});
+			}
+			join(runners);
+			check(!strayInterrupt[0] && !strayInterrupt[1], "a cancel interrupt outlived its task");
+			check(one.state() == Task.State.FAILED && two.state() == Task.State.FAILED,
+					"both tasks failed, but they are " + one.state() + " and " + two.state());
+			check(callbacks.get() == 1, "onCancel ran " + callbacks.get() + " times");
+			ErrGroupException ex = awaitFailure(group);
+			Throwable other = (ex.getCause() == first) ? second : (ex.getCause() == second) ? first : null;
+			check(other != null, "the cause is one of the failures, not " + ex.getCause());
+			check(ex.getSuppressed().length == 1 && ex.getSuppressed()[0] == other,
+					"the other failure is the one suppressed exception, not " + List.of(ex.getSuppressed()));
+			check(group.context().cause() == ex.getCause(), "the context's cause is the outcome's cause");
+			check(callbacks.get() == 1, "onCancel ran again when await returned");
+			listener.checkAtRest(2);
+		});
+	}
+
+	// ---- (c) cancel vs onCancel registration
+
+	/**
+	 * CancelContext "Callbacks, exactly once": a callback registered while another thread cancels
+	 * runs exactly once, whichever thread runs it.
+	 */
+	@Test
+	void S3_onCancelRegisteredWhileTheGroupIsCancelled_runsExactlyOnce() {
+		modelCheck(40, () -> {
+			ErrGroup group = factory(new QueueExecutor(), null).newGroup("c");
+			AtomicInteger ran = new AtomicInteger();
+			CancellationException cause = new CancellationException("cancelled by the test");
+			Thread registrar = start(() -> group.context().onCancel(ran::incrementAndGet));
+			Thread canceller = start(() -> group.cancel(cause));
+			join(registrar, canceller);
+			check(ran.get() == 1, "the callback ran " + ran.get() + " times");
+			check(awaitFailure(group).getCause() == cause, "the cancel's cause is the outcome");
+			check(ran.get() == 1, "the callback ran again when await returned");
+		});
+	}
+
+	/**
+	 * CancelContext "Callbacks, exactly once", with the registration closed while the group is
+	 * cancelled: the callback runs at most once, and if the close came first it does not run.
+	 */
+	@Test
+	void S3_onCancelClosedWhileTheGroupIsCancelled_runsAtMostOnce() {
+		modelCheck(30, () -> {
+			ErrGroup group = factory(new QueueExecutor(), null).newGroup("c");
+			AtomicInteger ran = new AtomicInteger();
+			GroupContext.Registration registration = group.context().onCancel(ran::incrementAndGet);
+			boolean[] closedBeforeCancel = new boolean[1];
+			Thread closer = start(() -> {
+				registration.close();
+				closedBeforeCancel[0] = !group.context().isCancelled();
+			});
+			Thread canceller = start(group::cancel);
+			join(closer, canceller);
+			check(ran.get() <= 1, "the callback ran " + ran.get() + " times");
+			check(!closedBeforeCancel[0] || ran.get() == 0, "a callback closed before the cancel still ran");
+			awaitFailure(group);
+			check(ran.get() <= 1, "the callback ran again when await returned");
+		});
+	}
+
+	// ---- (d) go vs await vs close
+
+	/**
+	 * S9, S10: {@code go} from one thread while a second awaits and a third closes. Each go is either
+	 * accepted (its task ends in exactly one state, its body runs at most once) or refused with an
+	 * IllegalStateException; await's outcome agrees with the order close and await sealed in, and a
+	 * second await repeats it; the listener's counts add up.
+	 */
+	@Test
+	void S9_S10_goRacingAwaitAndClose_everyAcceptedTaskEndsOnce_refusalsAreIllegalState() {
+		modelCheck(50, () -> {
+			QueueExecutor pool = new QueueExecutor();
+			Counting listener = new Counting();
+			ErrGroup group = factory(pool, listener).newGroup("d");
+			AtomicInteger bodies = new AtomicInteger();
+			List<Task<Integer>> accepted = new ArrayList<>();
+			AtomicReference<Throwable> goFailure = new AtomicReference<>();
+			int[] refused = new int[1];
+			Thread spawner = start(() -> {
+				try {
+					accepted.add(group.go(bodies::incrementAndGet));
+				}
+				catch (IllegalStateException ex) {
+					refused[0]++;
+				}
+				catch (Throwable ex) {
+					goFailure.set(ex);
+				}
+			});
+			AtomicReference<Object> awaitOutcome = new AtomicReference<>();
+			Thread awaiter = start(() -> awaitOutcome.set(outcomeOf(group)));
+			AtomicReference<Throwable> closeFailure = new AtomicReference<>();
+			Thread closer = start(() -> {
+				try {
+					group.close();
+				}
+				catch (Throwable ex) {
+					closeFailure.set(ex);
+				}
+			});
+			join(spawner, awaiter, closer);
+			check(goFailure.get() == null, "go threw " + goFailure.get());
+			check(closeFailure.get() == null, "close threw " + closeFailure.get());
+			check(accepted.size() + refused[0] == 1, "the go was accepted or refused");
+			pool.runAll(); // what the executor still holds must not run a second time
+			int succeeded = 0;
+			for (Task<Integer> task : accepted) {
+				Task.State state = task.state();
+				check(state == Task.State.SUCCESS || state == Task.State.CANCELLED, "an accepted task ended " + state);
+				succeeded += (state == Task.State.SUCCESS) ? 1 : 0;
+			}
+			check(bodies.get() == succeeded, bodies.get() + " bodies ran for " + succeeded + " successes");
+			Object outcome = awaitOutcome.get();
+			GroupInfo info = (GroupInfo) group;
+			if (outcome == null) {
+				check(succeeded == accepted.size(), "await returned normally, so every accepted task succeeded");
+				check(info.state() == GroupInfo.State.AWAITED, "await sealed the group, but it is " + info.state());
+			}
+			else {
+				check(outcome instanceof ErrGroupException && ((ErrGroupException) outcome).getCause() instanceof CancellationException,
+						"await threw " + outcome);
+				check(info.failure().isPresent(), "the group records the outcome await threw");
+			}
+			Object again = outcomeOf(group);
+			check((outcome == null) ? again == null
+					: again instanceof ErrGroupException && ((ErrGroupException) again).getCause() == ((ErrGroupException) outcome).getCause(),
+					"a second await gives the same outcome: " + outcome + " then " + again);
+			check(info.taskCount(Task.State.SUCCESS) + info.taskCount(Task.State.FAILED)
+					+ info.taskCount(Task.State.CANCELLED) == accepted.size(), "the group counts every accepted task");
+			check(listener.spawned.get() >= accepted.size(), "every accepted task reached the listener");
+			listener.checkAtRest(-1);
+		});
+	}
+
+	// ---- (e) the waiter claiming a task vs a pool thread claiming it
+
+	/**
+	 * S15 with TaskImpl "Claiming": the thread in {@code await} and a pool thread reach for the same
+	 * pending task; the body runs exactly once, on the thread that claimed it, and
+	 * {@code ranByWaiter} says which.
+	 */
+	@Test
+	void S15_waiterAndPoolThreadClaimingTheSameTask_theBodyRunsExactlyOnce() {
+		modelCheck(40, () -> {
+			QueueExecutor pool = new QueueExecutor();
+			Counting listener = new Counting();
+			ErrGroup group = factory(pool, listener).newGroup("e");
+			AtomicInteger runs = new AtomicInteger();
+			Thread[] ranOn = new Thread[1];
+			Task<Integer> task = group.go(() -> {
+				ranOn[0] = Thread.currentThread();
+				return runs.incrementAndGet();
+			});
+			Thread poolThread = start(pool::runAll);
+			AtomicReference<Object> outcome = new AtomicReference<>("await did not return");
+			Thread waiter = start(() -> outcome.set(outcomeOf(group)));
+			join(poolThread, waiter);
+			check(outcome.get() == null, "await returned normally, not " + outcome.get());
+			check(runs.get() == 1, "the body ran " + runs.get() + " times");
+			check(task.state() == Task.State.SUCCESS, "the task ended " + task.state());
+			check(ranOn[0] == (((TaskInfo) task).ranByWaiter() ? waiter : poolThread), "ranByWaiter says who ran the task");
+			listener.checkAtRest(1);
+		});
+	}
+
+	/**
+	 * S4 with S15: the waiter and a pool thread claim the task while a third thread cancels. The body
+	 * runs at most once, the task ends once, and the cancel interrupts only the thread that runs the
+	 * body, while it runs it: the TaskImpl "Claiming" comment's reason for publishing the runner by
+	 * compare-and-set before the state says RUNNING.
+	 */
+	@Test
+	void S4_S15_waiterPoolThreadAndCancelRacing_theBodyRunsAtMostOnce_theTaskEndsOnce() {
+		modelCheck(40, () -> {
+			QueueExecutor pool = new QueueExecutor();
+			Counting listener = new Counting();
+			ErrGroup group = factory(pool, listener).newGroup("e");
+			AtomicInteger runs = new AtomicInteger();
+			Task<Integer> task = group.go(runs::incrementAndGet);
+			CancellationException cause = new CancellationException("cancelled by the test");
+			Thread canceller = start(() -> group.cancel(cause));
+			boolean[] strayInterrupt = new boolean[2];
+			Thread poolThread = start(() -> {
+				pool.runAll();
+				join(canceller);
+				strayInterrupt[0] = Thread.interrupted();
+			});
+			AtomicReference<Object> outcome = new AtomicReference<>("await did not return");
+			Thread waiter = start(() -> {
+				outcome.set(outcomeOf(group));
+				join(canceller);
+				strayInterrupt[1] = Thread.interrupted();
+			});
+			join(poolThread, canceller, waiter);
+			check(!strayInterrupt[0], "the cancel interrupt reached the pool thread after it let go of the task");
+			check(!strayInterrupt[1], "the cancel interrupt reached the waiter after it let go of the task");
+			check(runs.get() <= 1, "the body ran " + runs.get() + " times");
+			Task.State state = task.state();
+			check((state == Task.State.SUCCESS && runs.get() == 1) || (state == Task.State.CANCELLED && runs.get() == 0),
+					"task ended " + state + " after its body ran " + runs.get() + " times");
+			if (outcome.get() == null) {
+				// The cancel may still win the context's cause after await sealed: see
+				// S5_cancelRacingTheSeal_onCancelHasRunWhenAwaitReturns.
+				check(state == Task.State.SUCCESS && ((GroupInfo) group).failure().isEmpty(),
+						"await returned normally only if the task succeeded and the group recorded no failure");
+			}
+			else {
+				check(outcome.get() instanceof ErrGroupException && ((ErrGroupException) outcome.get()).getCause() == cause,
+						"await threw with the cancel's cause, not " + outcome.get());
+			}
+			listener.checkAtRest(1);
+		});
+	}
+
+	// ---- S5: a cancel racing the seal
+
+	/**
+	 * S5 with S7: another thread cancels the group while {@code await} seals it. Whichever cancel
+	 * wins the context's cause (await's own S5 cancel or the other thread's), the onCancel clean-ups
+	 * have run by the time {@code await} returns.
+	 */
+	@Test
+	@Disabled("BUG: Group.finishSeal ignores a cancel that wins the cause after trySeal; await() returns before its"
+			+ " onCancel callbacks have run (S5). Fix: when finishSeal's own cancel(Finished) loses, wait for cancelDone.")
+	void S5_cancelRacingTheSeal_onCancelHasRunWhenAwaitReturns() {
+		modelCheck(60, () -> {
+			ErrGroup group = factory(new QueueExecutor(), null).newGroup("s5");
+			AtomicInteger cleanUps = new AtomicInteger();
+			group.context().onCancel(cleanUps::incrementAndGet);
+			CancellationException cause = new CancellationException("cancelled by the test");
+			Thread canceller = start(() -> group.cancel(cause));
+			int[] seenByAwait = new int[1];
+			AtomicReference<Object> outcome = new AtomicReference<>("await did not return");
+			Thread waiter = start(() -> {
+				outcome.set(outcomeOf(group));
+				seenByAwait[0] = cleanUps.get();
+			});
+			join(canceller, waiter);
+			check(seenByAwait[0] == 1, "await returned (" + outcome.get() + ", context cause " + group.context().cause()
+					+ ") before the onCancel clean-up had run: it had run " + seenByAwait[0] + " times");
+			check(cleanUps.get() == 1, "the clean-up ran " + cleanUps.get() + " times");
+		});
+	}
+
+	// ---- helpers
+
+	private static ErrGroupFactory factory(Executor executor, GroupListener listener) {
+		ErrGroupFactory.Builder builder = ErrGroupFactory.builder().executor(executor);
+		if (listener != null) {
+			builder.listener(listener);
+		}
+		return builder.build();
+	}
+
+	/** Returns null if await returned normally, else what it threw. */
+	private static Object outcomeOf(ErrGroup group) {
+		try {
+			group.await();
+			return null;
+		}
+		catch (Throwable ex) {
+			return ex;
+		}
+	}
+
+	private static ErrGroupException awaitFailure(ErrGroup group) {
+		Object outcome = outcomeOf(group);
+		check(outcome instanceof ErrGroupException, "await threw ErrGroupException, not " + outcome);
+		return (ErrGroupException) outcome;
+	}
+
+	private static void check(boolean ok, String what) {
+		if (!ok) {
+			throw new AssertionError(what);
+		}
+	}
+
+	private static Thread start(Runnable body) {
+		Thread thread = new Thread(body);
+		thread.start();
+		return thread;
+	}
+
+	private static void join(Thread... threads) {
+		for (Thread thread : threads) {
+			try {
+				thread.join();
+			}
+			catch (InterruptedException ex) {
+				throw new AssertionError("a scenario thread was interrupted while joining", ex);
+			}
+		}
+	}
+
+	private static void awaitLatch(CountDownLatch latch) {
+		boolean interrupted = false;
+		for (;;) {
+			try {
+				latch.await();
+				break;
+			}
+			catch (InterruptedException ex) {
+				interrupted = true; // a stray interrupt: keep it for the check after
+			}
+		}
+		if (interrupted) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/** An executor that only queues; a scenario thread plays the pool thread. */
+	static final class QueueExecutor implements Executor {
+
+		private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
+
+		@Override
+		public void execute(Runnable command) {
+			this.queue.add(command);
+		}
+
+		void runNext() {
+			Runnable next = this.queue.poll();
+			if (next != null) {
+				next.run();
+			}
+		}
+
+		void runAll() {
+			for (Runnable next; (next = this.queue.poll()) != null;) {
+				next.run();
+			}
+		}
+
+	}
+
+	/** Counts the listener's events per task; a second taskFinished for one task is a failure. */
+	static final class Counting implements GroupListener {
+
+		private final Map<TaskInfo, Boolean> finished = new ConcurrentHashMap<>();
+
+		private final AtomicInteger spawned = new AtomicInteger();
+
+		private final AtomicInteger finishedTwice = new AtomicInteger();
+
+		private final AtomicInteger closed = new AtomicInteger();
+
+		@Override
+		public void taskSpawned(TaskInfo task) {
+			this.spawned.incrementAndGet();
+		}
+
+		@Override
+		public void taskFinished(TaskInfo task) {
+			if (this.finished.putIfAbsent(task, Boolean.TRUE) != null) {
+				this.finishedTwice.incrementAndGet();
+			}
+		}
+
+		@Override
+		public void groupClosed(GroupInfo group) {
+			this.closed.incrementAndGet();
+		}
+
+		/**
+		 * S26 at rest: spawned = finished, once each, and the group closed once.
+		 * @param expectedSpawned how many tasks reached taskSpawned, or -1 not to check
+		 */
+		void checkAtRest(int expectedSpawned) {
+			check(expectedSpawned < 0 || this.spawned.get() == expectedSpawned,
+					this.spawned.get() + " tasks spawned, " + expectedSpawned + " expected");
+			check(this.finishedTwice.get() == 0, "a task finished twice");
+			check(this.finished.size() == this.spawned.get(), this.finished.size() + " of " + this.spawned.get() + " tasks finished");
+			for (TaskInfo task : this.finished.keySet()) {
+				Task.State state = task.state();
+				check(state == Task.State.SUCCESS || state == Task.State.FAILED || state == Task.State.CANCELLED,
+						"a finished task is " + state);
+			}
+			check(this.closed.get() == 1, "groupClosed came " + this.closed.get() + " times");
+		}
+
+	}
+
+}
