@@ -610,8 +610,20 @@ final class Group implements ErrGroup, GroupInfo {
 		if (timer != null) {
 			timer.cancel(false);
 		}
-		// S5: Go's rule; runs the onCancel callbacks now if nothing cancelled the group before.
-		this.context.cancel(new Finished(this.name));
+		// S5: Go's rule; runs the onCancel callbacks now if nothing cancelled the group before. If a
+		// cancel won the cause after trySeal (a parent, a deadline, cancel() racing the seal), its
+		// thread may still be running the callbacks: wait for them, await() must not return before.
+		if (!this.context.cancel(new Finished(this.name))) {
+			this.lock.lock();
+			try {
+				while (!this.cancelDone) {
+					this.changed.awaitUninterruptibly();
+				}
+			}
+			finally {
+				this.lock.unlock();
+			}
+		}
 		if (this.parentRegistration != null) {
 			this.parentRegistration.close();
 		}

@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.jetbrains.lincheck.Lincheck;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -385,8 +384,6 @@ class RacesModelCheckTest {
 	 * have run by the time {@code await} returns.
 	 */
 	@Test
-	@Disabled("BUG: Group.finishSeal ignores a cancel that wins the cause after trySeal; await() returns before its"
-			+ " onCancel callbacks have run (S5). Fix: when finishSeal's own cancel(Finished) loses, wait for cancelDone.")
 	void S5_cancelRacingTheSeal_onCancelHasRunWhenAwaitReturns() {
 		modelCheck(60, () -> {
 			ErrGroup group = factory(new QueueExecutor(), null).newGroup("s5");
