@@ -6,6 +6,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.TimeoutException;
 
 import io.github.errgroup.CancellationScope;
+import io.github.errgroup.ErrGroupException;
 import io.github.errgroup.GroupContext;
 import io.github.errgroup.spring.autoconfigure.ErrGroupProperties;
 import org.apache.commons.logging.Log;
@@ -135,6 +136,28 @@ public final class RequestScopes {
 			logger.debug("Ignoring the " + this.headerName + " header of '" + request + "': '" + value + "', because "
 					+ why);
 		}
+	}
+
+	/**
+	 * Returns the request's deadline when it is what made this group fail: the scope was cancelled by
+	 * its deadline, and the failure's cause is that very {@link TimeoutException}, through nested
+	 * groups (a child's failure reaches its parent as an {@link ErrGroupException}).
+	 * @param failure a group's failure
+	 * @param scope the request's scope
+	 * @return the deadline's exception, or {@code null} when the group failed for another reason
+	 */
+	public static @Nullable TimeoutException deadlineBehind(ErrGroupException failure, CancellationScope scope) {
+		if (!(scope.context().cause() instanceof TimeoutException deadline)) {
+			return null;
+		}
+		Throwable cause = failure;
+		for (int depth = 0; cause instanceof ErrGroupException && depth < 16; depth++) {
+			cause = cause.getCause();
+			if (cause == deadline) {
+				return deadline;
+			}
+		}
+		return null;
 	}
 
 	/**

@@ -29,22 +29,13 @@ final class RequestDeadlineWebExceptionHandler implements WebExceptionHandler, O
 	@Override
 	public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
 		Object attribute = exchange.getAttribute(RequestScopes.SCOPE_ATTRIBUTE);
-		if (ex instanceof ErrGroupException failure && attribute instanceof CancellationScope scope
-				&& scope.context().cause() instanceof TimeoutException deadline && causedBy(failure, deadline)) {
-			return Mono.error(new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, deadline.getMessage(), ex));
-		}
-		return Mono.error(ex);
-	}
-
-	private static boolean causedBy(ErrGroupException failure, Throwable deadline) {
-		Throwable cause = failure;
-		for (int depth = 0; cause instanceof ErrGroupException && depth < 16; depth++) {
-			cause = cause.getCause();
-			if (cause == deadline) {
-				return true;
+		if (ex instanceof ErrGroupException failure && attribute instanceof CancellationScope scope) {
+			TimeoutException deadline = RequestScopes.deadlineBehind(failure, scope);
+			if (deadline != null) {
+				return Mono.error(new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, deadline.getMessage(), ex));
 			}
 		}
-		return false;
+		return Mono.error(ex);
 	}
 
 }

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeoutException;
 
 import io.github.errgroup.CancellationScope;
 import io.github.errgroup.ErrGroupException;
+import io.github.errgroup.spring.autoconfigure.web.RequestScopes;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
@@ -38,8 +39,8 @@ final class RequestDeadlineExceptionResolver implements HandlerExceptionResolver
 		if (scope == null || !(ex instanceof ErrGroupException failure) || response.isCommitted()) {
 			return null;
 		}
-		Throwable deadline = scope.context().cause();
-		if (!(deadline instanceof TimeoutException) || !causedBy(failure, deadline)) {
+		TimeoutException deadline = RequestScopes.deadlineBehind(failure, scope);
+		if (deadline == null) {
 			return null;
 		}
 		try {
@@ -49,18 +50,6 @@ final class RequestDeadlineExceptionResolver implements HandlerExceptionResolver
 			return null;
 		}
 		return new ModelAndView();
-	}
-
-	/** A nested group's failure reaches its parent as an {@code ErrGroupException}: look through them. */
-	private static boolean causedBy(ErrGroupException failure, Throwable deadline) {
-		Throwable cause = failure;
-		for (int depth = 0; cause instanceof ErrGroupException && depth < 16; depth++) {
-			cause = cause.getCause();
-			if (cause == deadline) {
-				return true;
-			}
-		}
-		return false;
 	}
 
 }
