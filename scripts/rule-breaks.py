@@ -11,7 +11,7 @@ muts = [
  ("S2 interrupt-like after cancel counted as failure", B+'TaskImpl.java', "if (cause != null && isConsequenceOfCancellation(ex, cause)) {", "if (false) {", "ErrorsAndCancellationTest#S2*"),
  ("S3 running tasks not interrupted", B+'Group.java', "t.interruptIfRunning(); // S3", "// t.interruptIfRunning(); // S3", "ErrorsAndCancellationTest#S3*"),
  ("S4 cancelled group still starts claimed tasks", B+'TaskImpl.java', "if (this.group.context.isCancelled()) {\n\t\t\t\t// S4", "if (false) {\n\t\t\t\t// S4", "ErrorsAndCancellationTest#S4*"),
- ("S5 no cancel when await returns", B+'Group.java', "this.context.cancel(new Finished(this.name));", ";", "ErrorsAndCancellationTest#S5*"),
+ ("S5 no cancel when await returns", B+'Group.java', "if (!this.context.cancel(new Finished(this.name))) {", "if (false) {", "ErrorsAndCancellationTest#S5*"),
  ("S6 Errors swallowed", B+'TaskImpl.java', "private void failed(Throwable ex) {", "private void failed(Throwable ex) {\n\t\tif (ex instanceof Error) { finish(CANCELLED, null, ex); return; }", "ErrorsAndCancellationTest#S6*"),
  ("S7 later cancel overrides cause", B+'CancelContext.java', "if (!CAUSE.compareAndSet(this, null, cause)) {\n\t\t\treturn false;\n\t\t}", "if (this.cause != null) { this.cause = cause; return false; }", "ErrorsAndCancellationTest#S7*"),
  ("S8 interrupted await does not cancel", B+'Group.java', "private void interruptedWhileWaiting() {\n\t\tthis.context.cancel(", "private void interruptedWhileWaiting() {\n\t\tif (false) this.context.cancel(", "ErrorsAndCancellationTest#S8_anAwait*"),

@@ -37,7 +37,9 @@ public sealed interface ErrGroup extends AutoCloseable permits Group {
 	 * Starts a task that returns a value.
 	 * <p>Blocks only while the group's {@linkplain GroupSpec#limit(int) limit} is reached, until a
 	 * slot frees or the group is cancelled (running pending tasks of this group meanwhile). On a
-	 * cancelled group the task is not run: it is returned {@code CANCELLED}.
+	 * cancelled group the task is not run: it is returned {@code CANCELLED}. As in Go, a task that
+	 * calls {@code go} on its own limited group while holding the last slot waits for itself: use
+	 * {@link #tryGo(Callable)} there.
 	 * @param <T> the result type
 	 * @param task the task
 	 * @return a handle to the task
