@@ -4,9 +4,7 @@ the repository, and runs the tests that name that rule: each must fail. Usage:
 python3 scripts/autoconfigure-rule-breaks.py [name-fragment ...]
 A break that only shows on Java 21+ runs on the Temurin 25 JDK. Takes about ten minutes for all of them
 (the S23 phase break waits out Boot's 30 s shutdown phase, which is the point)."""
-import subprocess, shutil, os, sys, tempfile
-SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DST = os.path.join(tempfile.gettempdir(), 'errgroup-autoconfigure-rule-breaks')
+from rulebreaks import run
 JDK25 = '/usr/lib/jvm/temurin-25-jdk-amd64'
 A = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/autoconfigure/'
 AC, EX, CX = A + 'ErrGroupAutoConfiguration.java', A + 'executor/ErrGroupExecutorAutoConfiguration.java', A + 'context/'
@@ -68,42 +66,8 @@ muts = [
   [(A + 'ErrGroupShutdownLifecycle.java', "static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1536;", "static final int PHASE = Integer.MAX_VALUE / 2 - 1;")],
   "ErrGroupShutdownLifecycleTests#S23_closeCancelsABlockedGroupPromptlyWithDefaultSettings+S23_phase*", None),
  ("S23 no cause saying the application shuts down",
-  [(A + 'ErrGroupShutdownLifecycle.java', "			if (info instanceof ErrGroup group) {", "			if (info instanceof ErrGroup group && false) {")],
+  [(A + 'ErrGroupShutdownLifecycle.java', 'factory.close("The application is shutting down");', 'factory.close();')],
   "ErrGroupShutdownLifecycleTests", None),
 ]
-only = sys.argv[1:]
-results = []
-for name, edits, test, jdk in muts:
-    if only and not any(o in name for o in only):
-        continue
-    if os.path.exists(DST):
-        shutil.rmtree(DST)
-    shutil.copytree(SRC, DST, ignore=shutil.ignore_patterns('.git', 'target'))
-    missing = None
-    for f, old, new in edits:
-        p = os.path.join(DST, f)
-        s = open(p).read()
-        if old not in s:
-            missing = f + ': ' + old[:60]
-            break
-        open(p, 'w').write(s.replace(old, new, 1))
-    if missing:
-        results.append((name, 'PATTERN NOT FOUND', missing, test))
-        print(results[-1], flush=True)
-        continue
-    env = dict(os.environ)
-    if jdk:
-        env['JAVA_HOME'] = jdk
-    r = subprocess.run(['timeout', '600', 'mvn', '-B', '-q', '-o', 'verify', '-Dmaven.javadoc.skip=true',
-                        '-pl', 'errgroup-spring-boot-autoconfigure', '-am', '-Dtest=' + test,
-                        '-Dsurefire.failIfNoSpecifiedTests=false'], cwd=DST, capture_output=True, text=True, env=env)
-    out = r.stdout + r.stderr
-    summary = [l for l in out.splitlines() if 'Tests run:' in l and ('FAIL' in l or 'ERROR' in l)]
-    compile_error = any('COMPILATION ERROR' in l for l in out.splitlines())
-    verdict = 'COMPILATION ERROR' if compile_error else ('FAILED as expected' if r.returncode != 0 else 'STILL PASSES')
-    results.append((name, verdict, (summary[-1] if summary else '')[:200], test))
-    print(results[-1], flush=True)
-print("\nSUMMARY")
-for r in results:
-    print(r)
-sys.exit(0 if all(r[1] == 'FAILED as expected' for r in results) else 1)
+
+run(muts, 'errgroup-spring-boot-autoconfigure', 'errgroup-autoconfigure-rule-breaks')

@@ -3,9 +3,7 @@
 the repository, and runs the tests that name that rule: each must fail. Usage:
 python3 scripts/observability-rule-breaks.py [name-fragment ...]
 Takes about a minute per break on two cores."""
-import subprocess, shutil, os, re, sys, tempfile
-SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DST = os.path.join(tempfile.gettempdir(), 'errgroup-observability-rule-breaks')
+from rulebreaks import run
 A = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/autoconfigure/'
 M, MA = A + 'metrics/ErrGroupMetrics.java', A + 'metrics/ErrGroupMetricsAutoConfiguration.java'
 O = A + 'observation/ErrGroupObservations.java'
@@ -48,38 +46,6 @@ muts = [
   [(EA, "	@ConditionalOnAvailableEndpoint\n", "")],
   "ErrGroupsEndpointAutoConfigurationTests"),
 ]
-only = sys.argv[1:]
-results = []
-for name, edits, test in muts:
-    if only and not any(o in name for o in only):
-        continue
-    if os.path.exists(DST):
-        shutil.rmtree(DST)
-    shutil.copytree(SRC, DST, ignore=shutil.ignore_patterns('.git', 'target'))
-    missing = None
-    for f, old, new in edits:
-        p = os.path.join(DST, f)
-        s = open(p).read()
-        if old not in s:
-            missing = f + ': ' + old[:60]
-            break
-        open(p, 'w').write(s.replace(old, new, 1))
-    if missing:
-        results.append((name, 'PATTERN NOT FOUND', missing, test))
-        print(results[-1], flush=True)
-        continue
-    r = subprocess.run(['timeout', '600', 'mvn', '-B', '-q', '-o', 'verify', '-Dmaven.javadoc.skip=true',
-                        '-pl', 'errgroup-spring-boot-autoconfigure', '-am', '-Dtest=' + test,
-                        '-Dsurefire.failIfNoSpecifiedTests=false'], cwd=DST, capture_output=True, text=True)
-    out = r.stdout + r.stderr
-    # The test methods that failed or erred, as Class.method.
-    failed = sorted(set(m.group(1).split('.', m.group(1).count('.') - 1)[-1] for m in re.finditer(
-        r'\] ([\w.$]+\.\w+)(?:\([^)]*\))? -- Time elapsed: [^<]*<<< (?:FAILURE|ERROR)!', out)))
-    compile_error = any('COMPILATION ERROR' in l for l in out.splitlines())
-    verdict = 'COMPILATION ERROR' if compile_error else ('FAILED as expected' if r.returncode != 0 else 'STILL PASSES')
-    results.append((name, verdict, ', '.join(failed), test))
-    print(results[-1], flush=True)
-print("\nSUMMARY")
-for r in results:
-    print(r)
-sys.exit(0 if all(r[1] == 'FAILED as expected' for r in results) else 1)
+
+run([(name, edits, tests, None) for name, edits, tests in muts], 'errgroup-spring-boot-autoconfigure',
+    'errgroup-observability-rule-breaks')

@@ -316,10 +316,6 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 		return this.state >= SUCCESS;
 	}
 
-	boolean isPending() {
-		return this.state == PENDING;
-	}
-
 	@Override
 	public State state() {
 		switch (this.state) {
