@@ -1,5 +1,7 @@
 package io.github.errgroup;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,24 +27,39 @@ import java.util.concurrent.locks.ReentrantLock;
  * <li>The group's cancellation: {@link CancelContext}'s compare-and-set cause. Whatever cancels
  * (a failing task, {@code cancel}, the deadline timer, the parent, an interrupted waiter, {@code close},
  * the factory) goes through it, so the first one decides the cause and the side effects run once.</li>
- * <li>The group's life and accounting, guarded by {@code lock}:
+ * <li>The group's life and accounting: the compare-and-set word {@code ctl}, which holds the number of
+ * outstanding tasks (spawned and not yet accounted as ended) and the seal bits:
  * <pre>
- *   OPEN --(outstanding == 0, cancellation side effects done; by await/awaitAsync)--&gt; AWAITED
- *   OPEN --(same, by close without await; cancels first)-----------------------------&gt; CLOSED
- *   AWAITED | CLOSED --(finishing: timer stopped, S5 cancel, listeners told)---------&gt; finished
+ *   OPEN(n) --(go: n -&gt; n+1, only while OPEN and, with a limit, n &lt; limit)--------------&gt; OPEN(n+1)
+ *   OPEN(n) --(a task ends, or a canceller drops a pending one)------------------------&gt; OPEN(n-1)
+ *   OPEN(0) --(await/awaitAsync, cancellation side effects done)-----------------------&gt; AWAITED
+ *   OPEN(0) --(close without await; cancels first; same condition)---------------------&gt; CLOSED
+ *   AWAITED | CLOSED --(finishing, by the sealer: timer stopped, S5 cancel, listeners)-&gt; finished
  * </pre>
- * {@code outstanding} counts tasks spawned and not yet accounted as ended; it is also what a limit
- * bounds (Go's semaphore holds a slot from {@code Go} until the function returns). Sealing requires
- * {@code outstanding == 0} under the lock, so no task can be added to a sealed group, and a
- * {@code go} from a running task (S11) always lands before the seal.</li>
+ * The count is also what a limit bounds (Go's semaphore holds a slot from {@code Go} until the function
+ * returns). Sealing is a compare-and-set from exactly {@code OPEN(0)}, so no task can be added to a
+ * sealed group, and a {@code go} from a running task (S11), which holds a count itself, always lands
+ * before the seal.</li>
  * </ul>
  *
- * <h2>Lists</h2>
- * Spawned tasks wait in the intrusive FIFO {@code pending} list until someone claims them: an executor
- * thread, or a thread that waits for this group (the waiter in {@code await}, or a {@code go} held by
- * the limit), which takes the head instead of idling (S15). A task the executor rejected simply stays
- * there. Claimed tasks move to the {@code running} list, which is what a canceller interrupts; a
- * canceller drops what is still pending.
+ * <h2>The task list</h2>
+ * Spawned tasks are pushed on a lock-free stack ({@code head}, newest first, linked by
+ * {@link TaskImpl#next}); nothing moves when a task starts or ends. A canceller walks it, dropping
+ * pending tasks (S4) and interrupting running ones (S3); a spawner that pushed after a cancel began
+ * sees the cause and drops its own task (the push and the cause are both volatile, so one of the two
+ * sees the other). A thread that waits for this group (the waiter in {@code await}, or a {@code go} held
+ * by the limit) claims unclaimed tasks from the newest end instead of idling (S15), while the executor
+ * takes them oldest first; a task the executor rejected simply stays unclaimed. Ended tasks are
+ * unlinked by one spawner at a time, amortised over spawns, so a long-lived group holds only about as
+ * many tasks as are outstanding; unlinking leaves the unlinked task's own link intact, so a walker
+ * standing on it still reaches every task behind it.
+ *
+ * <h2>Waiting and waking</h2>
+ * The lock and its condition only serve sleeping and waking. A waiter increments {@code waiters},
+ * then re-checks what it waits for, then sleeps, all under the lock; whoever changes that state (a task
+ * ending, a spawn) changes it first and then reads {@code waiters}, and takes the lock to signal only
+ * when someone waits. Both sides write one volatile and read the other, so no wake-up is lost, and
+ * tasks that end while nobody waits never touch the lock.
  *
  * <h2>Why the waiter checks "side effects done"</h2>
  * A canceller on another thread may still be running {@code onCancel} callbacks when the last task
@@ -52,17 +69,40 @@ final class Group implements ErrGroup, GroupInfo {
 
 	static final System.Logger LOG = System.getLogger("io.github.errgroup");
 
-	private static final byte IN_NONE = 0;
+	private static final long AWAITED_BIT = 1L << 32;
 
-	private static final byte IN_PENDING = 1;
+	private static final long CLOSED_BIT = 1L << 33;
 
-	private static final byte IN_RUNNING = 2;
+	private static final long SEALED_BITS = AWAITED_BIT | CLOSED_BIT;
 
-	private static final int OPEN = 0;
+	private static final int MIN_CLEAN_INTERVAL = 64;
 
-	private static final int AWAITED = 1;
+	private static final VarHandle CTL;
 
-	private static final int CLOSED = 2;
+	private static final VarHandle HEAD;
+
+	private static final VarHandle SUCCEEDED;
+
+	private static final VarHandle FAILED;
+
+	private static final VarHandle CANCELLED;
+
+	private static final VarHandle CLEANING;
+
+	static {
+		try {
+			MethodHandles.Lookup lookup = MethodHandles.lookup();
+			CTL = lookup.findVarHandle(Group.class, "ctl", long.class);
+			HEAD = lookup.findVarHandle(Group.class, "head", TaskImpl.class);
+			SUCCEEDED = lookup.findVarHandle(Group.class, "succeeded", int.class);
+			FAILED = lookup.findVarHandle(Group.class, "failed", int.class);
+			CANCELLED = lookup.findVarHandle(Group.class, "cancelled", int.class);
+			CLEANING = lookup.findVarHandle(Group.class, "cleaning", boolean.class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
+	}
 
 	private final ErrGroupFactory factory;
 
@@ -96,38 +136,43 @@ final class Group implements ErrGroup, GroupInfo {
 
 	private volatile Future<?> deadlineTimer;
 
-	// Guarded by lock.
-	private volatile int phase = OPEN;
+	/** Outstanding count (low 32 bits) and seal bits; see the class comment. */
+	private volatile long ctl;
 
+	/** The newest task of the list, see the class comment. */
+	private volatile TaskImpl<?> head;
+
+	private volatile int succeeded;
+
+	private volatile int failed;
+
+	private volatile int cancelled;
+
+	/** Threads sleeping on {@code changed}; changed under the lock, read without it. */
+	private volatile int waiters;
+
+	private volatile boolean cleaning;
+
+	/** Spawns since the list was last cleaned, and when to clean next: a heuristic, races are harmless. */
+	private int spawnsSinceClean;
+
+	private int cleanInterval = MIN_CLEAN_INTERVAL;
+
+	/** Set once the cancellation's side effects have run; a waiter checks it after announcing itself. */
+	private volatile boolean cancelDone;
+
+	/** Set (under the lock) at the end of {@link #finishSeal()}. */
 	private volatile boolean finished;
-
-	private boolean cancelDone;
 
 	private volatile boolean closeCalled;
 
-	private int outstanding;
-
-	private int running;
-
-	private int succeeded;
-
-	private int failed;
-
-	private int cancelled;
-
-	private int waiters;
-
-	private TaskImpl<?> pendingHead;
-
-	private TaskImpl<?> pendingTail;
-
-	private TaskImpl<?> runningHead;
-
+	// Guarded by lock.
 	private final List<Throwable> suppressed = new ArrayList<>(0);
 
-	private ErrGroupException failure;
+	private volatile ErrGroupException failure;
 
-	private List<CompletableFuture<Void>> asyncWaiters;
+	// Guarded by lock; volatile for the lock-free "is anyone waiting asynchronously" check.
+	private volatile List<CompletableFuture<Void>> asyncWaiters;
 
 	Group(ErrGroupFactory factory, long id, String name, int limit, Duration timeout, CancelContext parent) {
 		this.factory = factory;
@@ -200,27 +245,80 @@ final class Group implements ErrGroup, GroupInfo {
 		return Optional.ofNullable(spawn(task, TaskImpl.KIND_VOID_TASK, false));
 	}
 
+	/** What {@link #reserve} found. */
+	private static final int RESERVED = 0;
+
+	private static final int CANCELLED_GROUP = 1;
+
+	private static final int SEALED = 2;
+
+	private static final int FULL = 3;
+
+	/**
+	 * Takes a count for a new task: {@code OPEN(n) -> OPEN(n+1)}. Returns RESERVED, or why not:
+	 * the group is cancelled (the task is born cancelled, S4), sealed, or (only without {@code block})
+	 * full. With {@code block}, a full group makes this thread wait for a slot, running the group's
+	 * unclaimed tasks meanwhile (S12, S15).
+	 */
+	private int reserve(boolean block) {
+		WaitCursor cursor = null;
+		try {
+			for (;;) {
+				long c = this.ctl;
+				if ((c & SEALED_BITS) != 0) {
+					return SEALED;
+				}
+				if (this.context.isCancelled()) {
+					// Read the seal again: S5's own cancel follows the seal, and a sealed group refuses.
+					return ((this.ctl & SEALED_BITS) != 0) ? SEALED : CANCELLED_GROUP;
+				}
+				int n = (int) c;
+				if (this.limit > 0 && n >= this.limit) {
+					if (!block) {
+						return FULL; // S12: tryGo never blocks
+					}
+					if (cursor == null) {
+						this.factory.beforeBlocking(); // about to block for a slot; may refuse
+						cursor = new WaitCursor();
+					}
+					this.lock.lock();
+					try {
+						cursor.interrupted |= helpOrWait(cursor, FOR_SLOT);
+					}
+					finally {
+						this.lock.unlock();
+					}
+					continue;
+				}
+				if (n == Integer.MAX_VALUE) {
+					throw new IllegalStateException("group '" + this.name + "' has " + n + " unfinished tasks");
+				}
+				if (CTL.compareAndSet(this, c, c + 1)) {
+					return RESERVED;
+				}
+			}
+		}
+		finally {
+			if (cursor != null && cursor.interrupted) {
+				Thread.currentThread().interrupt(); // S8: the group is cancelled; the caller keeps its interrupt
+			}
+		}
+	}
+
 	/**
 	 * Spawns a task. With {@code block}, waits (helping) for a limit slot; without, returns
 	 * {@code null} when none is free. On a cancelled group, returns a task born CANCELLED.
 	 */
 	private <T> TaskImpl<T> spawn(Object body, byte kind, boolean block) {
 		ensureUsable();
-		boolean reserved = false;
-		if (!block && this.limit > 0) {
-			this.lock.lock();
-			try {
-				ensureUsable();
-				if (!this.context.isCancelled()) {
-					if (this.outstanding >= this.limit) {
-						return null; // S12: tryGo never blocks
-					}
-					this.outstanding++; // hold the slot while the task is built
-					reserved = true;
-				}
+		int reservation = -1;
+		if (!block) {
+			reservation = reserve(false);
+			if (reservation == FULL) {
+				return null;
 			}
-			finally {
-				this.lock.unlock();
+			if (reservation == SEALED) {
+				throw refusal();
 			}
 		}
 		TaskImpl<T> task = new TaskImpl<>(this, this.nextIndex.getAndIncrement(), body, kind);
@@ -228,94 +326,93 @@ final class Group implements ErrGroup, GroupInfo {
 			task.decorated = this.factory.decorate(task); // S16: on the submitting thread
 		}
 		catch (RuntimeException | Error ex) {
-			if (reserved) {
-				release();
+			if (reservation == RESERVED) {
+				countDown();
 			}
 			throw ex;
 		}
 		this.listeners.taskSpawned(task);
-		boolean interrupted = false;
-		boolean bornCancelled;
-		IllegalStateException refused = null;
-		RuntimeException guardRefused = null;
-		this.lock.lock();
-		try {
-			if (!reserved) {
-				if (this.phase != OPEN) {
-					refused = refusal(); // lost a race with the seal (only a non-task thread can)
-				}
-				else {
-					boolean guarded = false;
-					while (!this.context.isCancelled() && this.limit > 0 && this.outstanding >= this.limit) {
-						if (!guarded) {
-							guarded = true;
-							try {
-								this.factory.beforeBlocking(); // about to block for a slot
-							}
-							catch (RuntimeException ex) {
-								guardRefused = ex;
-								break;
-							}
-						}
-						interrupted |= helpOrWait(); // S12: block for a slot, running pending tasks
-					}
-					if (this.phase != OPEN) {
-						refused = refusal(); // the owner sealed while this (non-task) thread waited
-					}
-				}
+		if (block) {
+			try {
+				reservation = reserve(true);
 			}
-			bornCancelled = refused != null || guardRefused != null || this.context.isCancelled();
-			if (bornCancelled) {
-				if (reserved) {
-					this.outstanding--;
-				}
-				task.cancelAtSpawn(); // S4
-				if (refused == null) {
-					this.cancelled++;
-				}
-			}
-			else {
-				if (!reserved) {
-					this.outstanding++;
-				}
-				linkPending(task);
-				if (this.waiters > 0) {
-					this.changed.signalAll(); // a waiter may take it
-				}
+			catch (RuntimeException ex) { // the blocking guard refused
+				task.cancelAtSpawn();
+				CANCELLED.getAndAdd(this, 1);
+				this.listeners.taskFinished(task);
+				throw ex;
 			}
 		}
-		finally {
-			this.lock.unlock();
-		}
-		if (interrupted) {
-			Thread.currentThread().interrupt();
-		}
-		if (bornCancelled) {
+		if (reservation != RESERVED) {
+			task.cancelAtSpawn(); // S4
+			if (reservation == CANCELLED_GROUP) {
+				CANCELLED.getAndAdd(this, 1);
+			}
 			this.listeners.taskFinished(task);
-			if (reserved) {
-				afterOutstandingChanged();
-			}
-			if (refused != null) {
-				throw refused;
-			}
-			if (guardRefused != null) {
-				throw guardRefused;
+			if (reservation == SEALED) {
+				throw refusal(); // the owner sealed while this (non-task) thread waited for a slot
 			}
 			return task;
+		}
+		push(task);
+		if (this.waiters > 0) {
+			signalWaiters(); // a waiter may take it
+		}
+		if (this.context.isCancelled()) {
+			// A cancel that began before the push may not have seen this task: drop it here. If a
+			// waiter claimed it first, the runner sees the cancellation before the body (S4).
+			if (task.cancelIfPending()) {
+				dropped();
+				this.listeners.taskFinished(task);
+			}
+			return task;
+		}
+		if (++this.spawnsSinceClean >= this.cleanInterval) {
+			clean();
 		}
 		submit(task);
 		return task;
 	}
 
-	private void release() {
-		this.lock.lock();
+	private void push(TaskImpl<?> task) {
+		for (;;) {
+			TaskImpl<?> h = this.head;
+			task.linkNext(h);
+			if (HEAD.compareAndSet(this, h, task)) {
+				return;
+			}
+		}
+	}
+
+	/**
+	 * Unlinks ended tasks, one cleaner at a time. The head stays (pushes race on it); every other
+	 * link only this method changes, so {@code prev.next = t.next} cannot lose a push.
+	 */
+	private void clean() {
+		if (this.cleaning || !CLEANING.compareAndSet(this, false, true)) {
+			return;
+		}
 		try {
-			this.outstanding--;
+			this.spawnsSinceClean = 0;
+			TaskImpl<?> prev = this.head;
+			if (prev == null) {
+				return;
+			}
+			int live = 1;
+			for (TaskImpl<?> t = prev.next; t != null; t = t.next) {
+				if (t.isFinal()) {
+					prev.next = t.next;
+				}
+				else {
+					prev = t;
+					live++;
+				}
+			}
+			this.cleanInterval = Math.max(MIN_CLEAN_INTERVAL, 2 * live);
 		}
 		finally {
-			this.lock.unlock();
+			this.cleaning = false;
 		}
-		afterOutstandingChanged();
 	}
 
 	private void submit(TaskImpl<?> task) {
@@ -323,7 +420,7 @@ final class Group implements ErrGroup, GroupInfo {
 			this.factory.executor().execute(task);
 		}
 		catch (RuntimeException ex) {
-			// S15: a rejected task is not lost. It stays pending for a thread waiting on this group;
+			// S15: a rejected task is not lost. It stays unclaimed for a thread waiting on this group;
 			// with only asynchronous waiters, it runs here, as CallerRunsPolicy would.
 			boolean runHere;
 			this.lock.lock();
@@ -342,13 +439,13 @@ final class Group implements ErrGroup, GroupInfo {
 	}
 
 	private void ensureUsable() {
-		if (this.phase != OPEN) {
+		if ((this.ctl & SEALED_BITS) != 0) {
 			throw refusal();
 		}
 	}
 
 	private IllegalStateException refusal() {
-		if (this.phase == CLOSED || this.closeCalled) {
+		if ((this.ctl & CLOSED_BIT) != 0 || this.closeCalled) {
 			return new IllegalStateException("group '" + this.name
 					+ "' is closed: a group is used once; open a new group for more tasks");
 		}
@@ -357,20 +454,6 @@ final class Group implements ErrGroup, GroupInfo {
 	}
 
 	// ---- running tasks (called by TaskImpl)
-
-	void taskStarting(TaskImpl<?> task) {
-		this.lock.lock();
-		try {
-			if (task.list == IN_PENDING) {
-				unlink(task);
-			}
-			linkRunning(task);
-			this.running++;
-		}
-		finally {
-			this.lock.unlock();
-		}
-	}
 
 	void taskFailed(TaskImpl<?> task, Throwable ex) {
 		if (!this.context.cancel(ex)) {
@@ -386,58 +469,114 @@ final class Group implements ErrGroup, GroupInfo {
 		}
 	}
 
+	/** The runner's last word on a task it claimed; the task is final. */
 	void taskEnded(TaskImpl<?> task) {
-		boolean sealed;
-		this.lock.lock();
-		try {
-			if (task.list == IN_RUNNING) {
-				unlink(task);
-			}
-			this.running--;
-			this.outstanding--;
-			count(task);
-			if (this.waiters > 0 && (this.outstanding == 0 || this.limit > 0)) {
-				this.changed.signalAll(); // the awaiter waits for zero; a go() held by the limit for a slot
-			}
-			sealed = this.asyncWaiters != null && trySeal(AWAITED);
+		switch (task.state()) {
+			case SUCCESS:
+				SUCCEEDED.getAndAdd(this, 1);
+				break;
+			case FAILED:
+				FAILED.getAndAdd(this, 1);
+				break;
+			default:
+				CANCELLED.getAndAdd(this, 1);
 		}
-		finally {
-			this.lock.unlock();
+		countDown();
+	}
+
+	/** A canceller (or its spawner) dropped a pending task: {@code PENDING -> CANCELLED} was its CAS. */
+	private void dropped() {
+		CANCELLED.getAndAdd(this, 1);
+		countDown();
+	}
+
+	/** {@code OPEN(n) -> OPEN(n-1)}, then wakes whoever this may concern. */
+	private void countDown() {
+		int n = (int) (long) CTL.getAndAdd(this, -1L) - 1;
+		if ((n == 0 || this.limit > 0) && this.waiters > 0) {
+			signalWaiters(); // the awaiter waits for zero; a go() held by the limit for a slot
 		}
-		if (sealed) {
-			finishSeal();
+		if (n == 0 && this.asyncWaiters != null) {
+			afterOutstandingChanged();
 		}
 	}
 
-	private void count(TaskImpl<?> task) {
-		switch (task.state()) {
-			case SUCCESS:
-				this.succeeded++;
-				break;
-			case FAILED:
-				this.failed++;
-				break;
-			default:
-				this.cancelled++;
+	private void signalWaiters() {
+		this.lock.lock();
+		try {
+			this.changed.signalAll();
+		}
+		finally {
+			this.lock.unlock();
 		}
 	}
 
 	/** With an asynchronous waiter, whoever makes the group ready seals it (no thread waits to). */
 	private void afterOutstandingChanged() {
-		boolean sealed;
-		this.lock.lock();
-		try {
-			sealed = this.asyncWaiters != null && trySeal(AWAITED);
-		}
-		finally {
-			this.lock.unlock();
-		}
-		if (sealed) {
+		if (this.asyncWaiters != null && trySeal(AWAITED_BIT)) {
 			finishSeal();
 		}
 	}
 
 	// ---- waiting
+
+	/** What a sleeping thread waits for. */
+	private static final int FOR_SEAL = 0;
+
+	private static final int FOR_SLOT = 1;
+
+	/**
+	 * One waiting thread's walk over the task list. Everything from {@code doneTop} down was seen
+	 * claimed by a finished pass, and claims are permanent, so later passes stop there; {@code passTop}
+	 * is where the current pass began, {@code next} where it goes on.
+	 */
+	private static final class WaitCursor {
+
+		TaskImpl<?> doneTop;
+
+		TaskImpl<?> passTop;
+
+		TaskImpl<?> next;
+
+		/** Whether the owner of this walk was interrupted from outside while it waited (S8). */
+		boolean interrupted;
+
+	}
+
+	/** The newest unclaimed task, or {@code null} if every task in the list is claimed. */
+	private TaskImpl<?> findUnclaimed(WaitCursor cursor) {
+		if ((this.ctl & SEALED_BITS) != 0) {
+			return null;
+		}
+		for (;;) {
+			for (TaskImpl<?> t = cursor.next; t != null && t != cursor.doneTop; t = t.next) {
+				if (t.isClaimable()) {
+					cursor.next = t.next;
+					return t;
+				}
+			}
+			cursor.doneTop = cursor.passTop;
+			TaskImpl<?> h = this.head;
+			if (h == cursor.doneTop) {
+				cursor.next = null;
+				return null;
+			}
+			cursor.passTop = h;
+			cursor.next = h;
+		}
+	}
+
+	/** Whether a thread waiting {@code forWhat} may stop waiting; checked under the lock. */
+	private boolean mayStopWaiting(int forWhat) {
+		if (this.finished) {
+			return true;
+		}
+		long c = this.ctl;
+		if (forWhat == FOR_SLOT) {
+			return (c & SEALED_BITS) != 0 || this.context.isCancelled() || (int) c < this.limit;
+		}
+		return c == 0 && (!this.context.isCancelled() || this.cancelDone);
+	}
 
 	@Override
 	public void await() {
@@ -452,25 +591,23 @@ final class Group implements ErrGroup, GroupInfo {
 		if (interrupted) {
 			interruptedWhileWaiting();
 		}
-		this.lock.lock();
-		try {
-			while (!this.finished) {
-				if (trySeal(AWAITED)) {
-					this.lock.unlock();
-					try {
-						finishSeal();
-					}
-					finally {
-						this.lock.lock();
-					}
+		WaitCursor cursor = null;
+		while (!this.finished) {
+			if (trySeal(AWAITED_BIT)) {
+				finishSeal();
+			}
+			else {
+				if (cursor == null) {
+					cursor = new WaitCursor();
 				}
-				else {
-					interrupted |= helpOrWait();
+				this.lock.lock();
+				try {
+					interrupted |= helpOrWait(cursor, FOR_SEAL);
+				}
+				finally {
+					this.lock.unlock();
 				}
 			}
-		}
-		finally {
-			this.lock.unlock();
 		}
 		if (interrupted) {
 			Thread.currentThread().interrupt(); // S8
@@ -482,47 +619,55 @@ final class Group implements ErrGroup, GroupInfo {
 	}
 
 	/**
-	 * Runs the head of the pending list, or waits for a change. Called with the lock held; returns
-	 * with it held. Returns whether this thread was interrupted from outside (S8), which cancels the
-	 * group.
+	 * Runs the newest unclaimed task, or sleeps until something changes. Called with the lock held;
+	 * returns with it held. Returns whether this thread was interrupted from outside (S8), which
+	 * cancels the group.
 	 */
-	private boolean helpOrWait() {
-		// The newest pending task: executor threads take from the other end (FIFO), so the waiter
-		// and the pool rarely reach for the same task.
-		TaskImpl<?> next = (this.phase == OPEN) ? this.pendingTail : null;
-		if (next != null) {
-			unlink(next);
-			this.lock.unlock();
+	private boolean helpOrWait(WaitCursor cursor, int forWhat) {
+		TaskImpl<?> next = findUnclaimed(cursor);
+		if (next == null) {
+			boolean interrupted = false;
+			this.waiters++;
 			try {
-				next.runBy(true);
-				if (Thread.interrupted()) { // not ours: TaskImpl clears the interrupts it caused
-					interruptedWhileWaiting();
-					return true;
+				// Announced, now look again: a change made before the announcement is seen here, one
+				// made after it signals (see the class comment).
+				if (mayStopWaiting(forWhat)) {
+					return false;
 				}
-				return next.consumedWaiterInterrupt; // the task already cancelled the group for us
-
+				next = findUnclaimed(cursor);
+				if (next == null) {
+					this.changed.await();
+					return false;
+				}
+			}
+			catch (InterruptedException ex) {
+				interrupted = true;
 			}
 			finally {
-				this.lock.lock();
+				this.waiters--;
+			}
+			if (interrupted) {
+				this.lock.unlock();
+				try {
+					interruptedWhileWaiting();
+				}
+				finally {
+					this.lock.lock();
+				}
+				return true;
 			}
 		}
-		this.waiters++;
+		this.lock.unlock();
 		try {
-			this.changed.await();
-			return false;
-		}
-		catch (InterruptedException ex) {
-			this.lock.unlock();
-			try {
+			next.runBy(true);
+			if (Thread.interrupted()) { // not ours: TaskImpl clears the interrupts it caused
 				interruptedWhileWaiting();
+				return true;
 			}
-			finally {
-				this.lock.lock();
-			}
-			return true;
+			return next.consumedWaiterInterrupt; // the task already cancelled the group for us
 		}
 		finally {
-			this.waiters--;
+			this.lock.lock();
 		}
 	}
 
@@ -542,24 +687,24 @@ final class Group implements ErrGroup, GroupInfo {
 	@Override
 	public CompletableFuture<Void> awaitAsync() {
 		CompletableFuture<Void> future = new CompletableFuture<>();
-		boolean sealed;
 		boolean done;
 		List<TaskImpl<?>> rejected = new ArrayList<>(0);
 		this.lock.lock();
 		try {
 			done = this.finished;
 			if (!done) {
-				if (this.asyncWaiters == null) {
-					this.asyncWaiters = new ArrayList<>(1);
+				List<CompletableFuture<Void>> futures = this.asyncWaiters;
+				if (futures == null) {
+					futures = new ArrayList<>(1);
 				}
-				this.asyncWaiters.add(future);
-				for (TaskImpl<?> t = this.pendingHead; t != null; t = t.next) {
-					if (t.rejected) {
+				futures.add(future);
+				this.asyncWaiters = futures;
+				for (TaskImpl<?> t = this.head; t != null; t = t.next) {
+					if (t.rejected && t.isClaimable()) {
 						rejected.add(t);
 					}
 				}
 			}
-			sealed = !done && trySeal(AWAITED);
 		}
 		finally {
 			this.lock.unlock();
@@ -567,7 +712,7 @@ final class Group implements ErrGroup, GroupInfo {
 		if (done) {
 			complete(future);
 		}
-		else if (sealed) {
+		else if (trySeal(AWAITED_BIT)) {
 			finishSeal();
 		}
 		else {
@@ -589,17 +734,24 @@ final class Group implements ErrGroup, GroupInfo {
 	}
 
 	/**
-	 * Seals the group if every task has ended and the cancellation side effects have run. Called
-	 * with the lock held; the caller then calls {@link #finishSeal()} without it.
+	 * Seals the group if every task has ended and the cancellation side effects have run:
+	 * {@code OPEN(0) -> AWAITED | CLOSED}. The one caller that returns {@code true} then calls
+	 * {@link #finishSeal()}.
 	 */
-	private boolean trySeal(int finalPhase) {
-		if (this.phase != OPEN || this.outstanding != 0 || (this.context.isCancelled() && !this.cancelDone)) {
+	private boolean trySeal(long sealBit) {
+		if (this.ctl != 0 || (this.context.isCancelled() && !this.cancelDone)
+				|| !CTL.compareAndSet(this, 0L, sealBit)) {
 			return false;
 		}
-		this.phase = finalPhase;
 		Throwable cause = this.context.cause();
 		if (cause != null) {
-			this.failure = new ErrGroupException(this.name, cause, this.suppressed);
+			this.lock.lock();
+			try {
+				this.failure = new ErrGroupException(this.name, cause, this.suppressed);
+			}
+			finally {
+				this.lock.unlock();
+			}
 		}
 		return true;
 	}
@@ -617,19 +769,28 @@ final class Group implements ErrGroup, GroupInfo {
 			this.lock.lock();
 			try {
 				while (!this.cancelDone) {
-					this.changed.awaitUninterruptibly();
+					this.waiters++;
+					try {
+						if (!this.cancelDone) {
+							this.changed.awaitUninterruptibly();
+						}
+					}
+					finally {
+						this.waiters--;
+					}
 				}
 			}
 			finally {
 				this.lock.unlock();
 			}
 		}
+		this.head = null; // every task has ended: let them go
 		if (this.parentRegistration != null) {
 			this.parentRegistration.close();
 		}
 		this.factory.unregister(this);
 		ErrGroupException outcome = this.failure;
-		if (this.phase == CLOSED && outcome != null && !(outcome.getCause() instanceof CancellationException
+		if ((this.ctl & CLOSED_BIT) != 0 && outcome != null && !(outcome.getCause() instanceof CancellationException
 				&& outcome.getSuppressed().length == 0)) {
 			LOG.log(System.Logger.Level.WARNING, "group '" + this.name
 					+ "' was closed without await(); its failure would otherwise be lost", outcome);
@@ -672,48 +833,42 @@ final class Group implements ErrGroup, GroupInfo {
 
 	@Override
 	public void close() {
-		boolean open;
 		this.lock.lock();
 		try {
 			this.closeCalled = true;
 			if (this.asyncWaiters != null) {
 				return; // awaitAsync() handed the outcome to its futures: they own the group now
 			}
-			open = this.phase == OPEN;
 		}
 		finally {
 			this.lock.unlock();
 		}
-		if (open) {
+		if ((this.ctl & SEALED_BITS) == 0) {
 			// S10: cancel, then wait for every task; nothing outlives the block.
 			this.context.cancel(new CancellationException(
 					"group '" + this.name + "' was closed before await(): its tasks were cancelled"));
 		}
-		this.lock.lock();
-		try {
-			while (!this.finished) {
-				if (trySeal(CLOSED)) {
-					this.lock.unlock();
-					try {
-						finishSeal();
-					}
-					finally {
-						this.lock.lock();
-					}
-				}
-				else {
+		while (!this.finished) {
+			if (trySeal(CLOSED_BIT)) {
+				finishSeal();
+			}
+			else {
+				this.lock.lock();
+				try {
 					this.waiters++;
 					try {
-						this.changed.awaitUninterruptibly(); // keeps the interrupt for the caller
+						if (!mayStopWaiting(FOR_SEAL)) {
+							this.changed.awaitUninterruptibly(); // keeps the interrupt for the caller
+						}
 					}
 					finally {
 						this.waiters--;
 					}
 				}
+				finally {
+					this.lock.unlock();
+				}
 			}
-		}
-		finally {
-			this.lock.unlock();
 		}
 	}
 
@@ -751,94 +906,38 @@ final class Group implements ErrGroup, GroupInfo {
 		void cancelled(Throwable cause) {
 			Group.this.cancelledNanos = System.nanoTime();
 			Group.this.listeners.groupCancelled(Group.this);
-			List<TaskImpl<?>> dropped = new ArrayList<>();
-			List<TaskImpl<?>> toInterrupt = new ArrayList<>();
-			Group.this.lock.lock();
-			try {
-				for (TaskImpl<?> t = Group.this.pendingHead; t != null;) {
-					TaskImpl<?> next = t.next;
-					if (t.cancelIfPending()) { // S4: pending tasks never start
-						unlink(t);
-						Group.this.outstanding--;
-						Group.this.cancelled++;
-						dropped.add(t);
+			List<TaskImpl<?>> dropped = null;
+			for (TaskImpl<?> t = Group.this.head; t != null; t = t.next) {
+				if (t.cancelIfPending()) { // S4: pending tasks never start
+					if (dropped == null) {
+						dropped = new ArrayList<>();
 					}
-					t = next;
+					dropped.add(t);
 				}
-				for (TaskImpl<?> t = Group.this.runningHead; t != null; t = t.next) {
-					toInterrupt.add(t);
+				else {
+					t.interruptIfRunning(); // S3
 				}
-				Group.this.changed.signalAll(); // a go() held by the limit gives up
 			}
-			finally {
-				Group.this.lock.unlock();
+			if (dropped != null) {
+				CANCELLED.getAndAdd(Group.this, dropped.size());
+				CTL.getAndAdd(Group.this, (long) -dropped.size());
 			}
-			for (TaskImpl<?> t : toInterrupt) {
-				t.interruptIfRunning(); // S3
+			if (Group.this.waiters > 0 && (Group.this.limit > 0 || dropped != null)) {
+				signalWaiters(); // a go() held by the limit gives up; an awaiter may see zero
 			}
-			for (TaskImpl<?> t : dropped) {
-				Group.this.listeners.taskFinished(t);
+			if (dropped != null) {
+				for (TaskImpl<?> t : dropped) {
+					Group.this.listeners.taskFinished(t);
+				}
 			}
 			super.cancelled(cause); // onCancel callbacks, children included
-			Group.this.lock.lock();
-			try {
-				Group.this.cancelDone = true;
-				Group.this.changed.signalAll();
-			}
-			finally {
-				Group.this.lock.unlock();
+			Group.this.cancelDone = true;
+			if (Group.this.waiters > 0) {
+				signalWaiters(); // an awaiter, a closer, or a sealer in finishSeal may go on
 			}
 			afterOutstandingChanged();
 		}
 
-	}
-
-	// ---- intrusive lists, under lock
-
-	private void linkPending(TaskImpl<?> task) {
-		task.list = IN_PENDING;
-		task.next = null;
-		task.prev = this.pendingTail;
-		if (this.pendingTail == null) {
-			this.pendingHead = task;
-		}
-		else {
-			this.pendingTail.next = task;
-		}
-		this.pendingTail = task;
-	}
-
-	private void linkRunning(TaskImpl<?> task) {
-		task.list = IN_RUNNING;
-		task.prev = null;
-		task.next = this.runningHead;
-		if (this.runningHead != null) {
-			this.runningHead.prev = task;
-		}
-		this.runningHead = task;
-	}
-
-	private void unlink(TaskImpl<?> task) {
-		TaskImpl<?> prev = task.prev;
-		TaskImpl<?> next = task.next;
-		if (prev != null) {
-			prev.next = next;
-		}
-		else if (task.list == IN_PENDING) {
-			this.pendingHead = next;
-		}
-		else {
-			this.runningHead = next;
-		}
-		if (next != null) {
-			next.prev = prev;
-		}
-		else if (task.list == IN_PENDING) {
-			this.pendingTail = prev;
-		}
-		task.prev = null;
-		task.next = null;
-		task.list = IN_NONE;
 	}
 
 	// ---- GroupInfo
@@ -890,37 +989,45 @@ final class Group implements ErrGroup, GroupInfo {
 
 	@Override
 	public GroupInfo.State state() {
-		int p = this.phase;
-		if (p == AWAITED) {
+		long c = this.ctl;
+		if ((c & AWAITED_BIT) != 0) {
 			return GroupInfo.State.AWAITED;
 		}
-		if (p == CLOSED) {
+		if ((c & CLOSED_BIT) != 0) {
 			return GroupInfo.State.CLOSED;
 		}
 		return this.context.isCancelled() ? GroupInfo.State.CANCELLED : GroupInfo.State.OPEN;
 	}
 
+	/** Final counts are kept; PENDING and RUNNING are counted over the list, a snapshot of a moving group. */
 	@Override
 	public int taskCount(Task.State state) {
 		Objects.requireNonNull(state, "state");
-		this.lock.lock();
-		try {
-			switch (state) {
-				case PENDING:
-					return this.outstanding - this.running;
-				case RUNNING:
-					return this.running;
-				case SUCCESS:
-					return this.succeeded;
-				case FAILED:
-					return this.failed;
-				default:
-					return this.cancelled;
-			}
+		switch (state) {
+			case SUCCESS:
+				return this.succeeded;
+			case FAILED:
+				return this.failed;
+			case CANCELLED:
+				return this.cancelled;
+			default:
+				int n = 0;
+				for (TaskImpl<?> t = this.head; t != null; t = t.next) {
+					if (t.state() == state) {
+						n++;
+					}
+				}
+				return n;
 		}
-		finally {
-			this.lock.unlock();
+	}
+
+	/** How many tasks the list links now, ended ones not yet unlinked included; for tests. */
+	int linkedTasks() {
+		int n = 0;
+		for (TaskImpl<?> t = this.head; t != null; t = t.next) {
+			n++;
 		}
+		return n;
 	}
 
 	@Override

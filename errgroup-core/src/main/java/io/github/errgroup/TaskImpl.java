@@ -51,11 +51,14 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	private static final VarHandle RUNNER;
 
+	private static final VarHandle NEXT;
+
 	static {
 		try {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
 			STATE = lookup.findVarHandle(TaskImpl.class, "state", int.class);
 			RUNNER = lookup.findVarHandle(TaskImpl.class, "runner", Thread.class);
+			NEXT = lookup.findVarHandle(TaskImpl.class, "next", TaskImpl.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -102,12 +105,11 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	/** Set when this task, run by the waiter, ended on an interrupt meant for the waiter (S8). */
 	boolean consumedWaiterInterrupt;
 
-	// Links of the group's pending or running list, guarded by the group's lock.
-	TaskImpl<?> prev;
-
-	TaskImpl<?> next;
-
-	byte list;
+	/**
+	 * The next older task in the group's list; set before the task is published, later changed only
+	 * by the group's one cleaner (see {@link Group}).
+	 */
+	volatile TaskImpl<?> next;
 
 	/** The executor refused it; guarded by the group's lock. */
 	boolean rejected;
@@ -138,7 +140,6 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 			return; // cancelled while pending; the canceller accounted for it
 		}
 		this.ranByWaiter = waiter;
-		this.group.taskStarting(this);
 		try {
 			if (this.group.context.isCancelled()) {
 				// S4: cancelled between claim and start; the body never runs.
@@ -304,6 +305,16 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 				this.state = INTERRUPTED;
 			}
 		}
+	}
+
+	/** Links this unpublished task to {@code older}; a plain write, the push's compare-and-set publishes it. */
+	void linkNext(TaskImpl<?> older) {
+		NEXT.set(this, older);
+	}
+
+	/** Whether no thread has claimed it yet and it is still pending: a waiter may take it. */
+	boolean isClaimable() {
+		return this.runner == null && this.state == PENDING;
 	}
 
 	/** Creates a task that is cancelled from birth (spawned on a cancelled group). */

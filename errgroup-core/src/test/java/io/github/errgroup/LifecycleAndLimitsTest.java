@@ -198,6 +198,24 @@ class LifecycleAndLimitsTest {
 		assertThat(most.get()).isBetween(1, 3);
 	}
 
+	/**
+	 * S12 with Go's streaming idiom ({@code for item := range items { g.Go(...) }} under SetLimit): a
+	 * group fed 20,000 tasks keeps only about as many as are unfinished, not every task it ever ran,
+	 * and its counts still add up.
+	 */
+	@Test
+	void S12_aLongLivedLimitedGroupHoldsOnlyItsUnfinishedTasks() {
+		Group group = (Group) this.factory.group("stream").limit(4).open();
+		int most = 0;
+		for (int i = 0; i < 20_000; i++) {
+			group.go(() -> new byte[64]);
+			most = Math.max(most, group.linkedTasks());
+		}
+		group.await();
+		assertThat(most).as("tasks the group linked at most while streaming 20,000").isLessThan(200);
+		assertThat(group.taskCount(Task.State.SUCCESS)).isEqualTo(20_000);
+	}
+
 	@Test
 	void S12_tryGoNeverBlocks_emptyWhenNoSlotIsFree() throws Exception {
 		CountDownLatch release = new CountDownLatch(1);

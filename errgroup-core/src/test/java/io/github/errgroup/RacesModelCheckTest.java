@@ -9,11 +9,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.jetbrains.lincheck.Lincheck;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The engine's races under Lincheck's model checker: each test is a small concurrent scenario that
@@ -35,6 +37,9 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Each test names the TaskImpl, CancelContext or Group comment that describes the race it checks.
  */
+// Lincheck instruments the JDK's classes on the first test, which takes tens of seconds on a busy
+// 2-core machine; the build's 60 s default is meant for hangs, and Lincheck reports those itself.
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class RacesModelCheckTest {
 
 	private static final double SCALE = Double.parseDouble(System.getProperty("errgroup.modelcheck.scale", "1"));
