@@ -21,7 +21,7 @@ could not be built or started.
 
 THREADS. "No thread leaked" means three things, checked at rest after the load:
   - nothing is stuck: no pool worker (Tomcat's, the errgroup executor's, the HTTP client's) is
-    running a task instead of waiting in getTask(), and no thread has an io.github.errgroup frame (a
+    running a task instead of waiting for one, and no thread has an io.github.errgroup frame (a
     task body, a blocked await(), a request held in a group), in two thread dumps 1 s apart;
   - the thread count does not grow with the requests served: the two rounds have the same size and
     mix, and pools reach their working size in the warm-up and the first round, so the second round
@@ -32,13 +32,15 @@ THREADS. "No thread leaked" means three things, checked at rest after the load:
   - no stray thread: threads outside any pool (what a `new Thread()` per request leaks) are as many
     as after the warm-up, give or take 2.
 With virtual threads (the `virtual` profile on JDK 21+) the JVM's thread count and dump cover
-platform threads only; the errgroup gauges still cover the tasks.
+platform threads only (the carriers' virtual threads are hidden); the errgroup gauges, the
+invariant and the downstream counts still cover every task and call.
 
 Usage: python3 scripts/load.py [--requests 3000] [--concurrency 16] [--duration 60] [--seed 8]
        [--port 0] [--jar PATH] [--java PATH] [--jvm-args "..."] [--app-args "..."] [--budget 115]
 Example, virtual threads on JDK 25:
   python3 scripts/load.py --java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java \\
-      --jvm-args "-Dspring.profiles.active=virtual"
+      --jvm-args=-Dspring.profiles.active=virtual
+(values that start with a dash need the --option=value form)
 """
 import argparse
 import collections
@@ -88,8 +90,8 @@ def parse_args():
                    'built when missing or older than the sources)')
     p.add_argument('--no-build', action='store_true', help='never build, even when the jar looks stale')
     p.add_argument('--java', default=None, help='java executable (default: $JAVA_HOME/bin/java, else java)')
-    p.add_argument('--jvm-args', default='', help='JVM options, e.g. "-Xmx512m -Dspring.profiles.active=virtual"')
-    p.add_argument('--app-args', default='', help='extra application arguments, e.g. "--errgroup.executor.pool.core-size=4"')
+    p.add_argument('--jvm-args', default='', help='JVM options, as --jvm-args="-Xmx512m -Dspring.profiles.active=virtual"')
+    p.add_argument('--app-args', default='', help='extra application arguments, as --app-args="--errgroup.executor.pool.core-size=4"')
     p.add_argument('--settle', type=float, default=20.0, help='longest wait for the app to come to rest (default 20 s)')
     p.add_argument('--max-late', type=float, default=10.0,
                    help='percent of page/fail requests allowed to answer 504 at the deadline when the machine is '
@@ -311,7 +313,7 @@ class Snapshot:
 def thread_dump(app, apart=1.0):
     """Two thread dumps `apart` seconds apart, for the app at rest. Counts come from the second; a
     thread is "stuck" only if it is so in both (a thread finishing the answer to the previous poll is
-    not): a pool worker running a task rather than waiting in getTask(), or any thread with an
+    not): a pool worker running a task rather than waiting for one, or any thread with an
     io.github.errgroup frame (a task body, a blocked await(), a request held in a group)."""
     def one():
         out = {}
@@ -320,9 +322,13 @@ def thread_dump(app, apart=1.0):
             if any('ThreadDumpEndpoint' in f for f in frames):
                 continue  # the thread serving this dump
             pooled = any(f.endswith('.runWorker') for f in frames)
+            # Idle: waiting for work in a ThreadPoolExecutor (getTask) or a ForkJoinPool (awaitWork). A
+            # ForkJoinPool carrying a virtual thread shows only Continuation.run, the virtual thread's
+            # frames hidden (one of them serves this dump): the JVM's dump cannot say what it does.
+            idle = any(f.endswith(('.getTask', '.awaitWork', 'VirtualThread.runContinuation')) for f in frames)
             out[t['threadId']] = {  # by id: names need not be unique
                 'thread': t['threadName'], 'state': t['threadState'], 'pooled': pooled,
-                'busy': pooled and not any(f.endswith('.getTask') for f in frames),
+                'busy': pooled and not idle,
                 'ours': [f for f in frames if f.startswith('io.github.errgroup')][:4], 'top': frames[:4]}
         return out
     first = one()
@@ -692,7 +698,7 @@ def evaluate(checks, args, results, base, after, rounds, base_dump, dumps, reste
     busy = dumps[-1]['busy']
     checks.add('every pool thread idle', not busy,
                '; '.join('%s %s at %s' % (t['thread'], t['state'], ' < '.join(t['top'][:2])) for t in busy[:6])
-               if busy else 'every pool worker at rest waits in getTask() (two dumps, 1 s apart)')
+               if busy else 'every pool worker at rest waits for work (two dumps, 1 s apart)')
     ex = after.executor
     if ex['active_threads'] is not None:
         ok = ex['active_threads'] == 0 and ex['queued_tasks'] == 0 and (
@@ -886,9 +892,11 @@ def print_summary(rep, path):
                 kind, row['count'], ', '.join('%s: %d' % kv for kv in row['status'].items()), row['p50_ms'],
                 row['p90_ms'], row['p99_ms'], row['p99.9_ms'], row['max_ms']))
     t = rep['threads']
+    ex = t['errGroupTaskExecutor']
     print('\nthreads: baseline %d live, after rounds %s, peak %d; growth by kind %s; errGroupTaskExecutor %s' % (
         t['baseline_live'], t['after_rounds_live'], t['peak'], t['growth_by_kind'] or '{}',
-        {k: v for k, v in t['errGroupTaskExecutor'].items()}))
+        'n/a (no pool: virtual threads)' if ex['active_threads'] is None else
+        'active %d, pool %d, queued %d' % (ex['active_threads'], ex['pool_size_threads'], ex['queued_tasks'])))
     inv = rep['meters']['invariant']
     print('invariant: ' + '; '.join('%s %d = %d + %d + %d' % (g, r['spawned'], r['success'], r['failure'],
                                                                r['cancelled']) for g, r in inv.items()))
