@@ -4,6 +4,8 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import io.github.errgroup.GroupContext;
 import io.github.errgroup.spring.autoconfigure.web.RequestScopes;
@@ -92,6 +94,41 @@ final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInt
 		return CURRENT.get();
 	}
 
+	/**
+	 * Closes a body stream that its caller alone reads. Spring's body stream for Reactor Netty refuses
+	 * a close that comes before it is subscribed to the connection, which happens on the event loop
+	 * just after {@code getBody()}: it then only marks itself closed, with an
+	 * {@link IllegalStateException}, and would go on receiving, the connection held, unread. On a
+	 * closed stream, a read cancels the subscription once it exists: so read until it does, for a
+	 * second at most.
+	 */
+	static void closeForSure(InputStream stream) {
+		try {
+			stream.close();
+			return;
+		}
+		catch (IllegalStateException ex) {
+			// not subscribed yet: below
+		}
+		catch (IOException | RuntimeException ex) {
+			return; // best effort: the connection is being abandoned anyway
+		}
+		byte[] one = new byte[1];
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+		while (System.nanoTime() - deadline < 0) {
+			try {
+				stream.read(one, 0, 1);
+				return;
+			}
+			catch (IllegalStateException ex) {
+				LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+			}
+			catch (IOException | RuntimeException ex) {
+				return;
+			}
+		}
+	}
+
 	private static void closeQuietly(@Nullable InputStream stream) {
 		if (stream != null) {
 			try {
@@ -141,6 +178,21 @@ final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInt
 			}
 			else {
 				closeQuietly(this.rawBody);
+			}
+		}
+
+		/**
+		 * Aborts the call from the thread that reads its body, where nobody else reads it: as
+		 * {@link #abort()}, but a body stream that refused to close is closed for sure.
+		 */
+		void abortOnReadingThread() {
+			this.aborted = true;
+			Runnable transport = this.transportAbort;
+			if (transport != null) {
+				transport.run();
+			}
+			else if (this.rawBody != null) {
+				closeForSure(this.rawBody);
 			}
 		}
 
@@ -200,33 +252,65 @@ final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInt
 		@Override
 		public InputStream getBody() throws IOException {
 			Call call = this.call;
-			if (call.aborted) {
-				throw CallAborted.exception(call.name, call.context, null);
-			}
 			InputStream stream = this.body;
 			if (stream == null) {
 				InputStream raw;
 				try {
-					raw = this.delegate.getBody();
+					raw = rawBody();
 				}
 				catch (IOException ex) {
 					throw translate(ex);
 				}
-				call.rawBody = raw;
-				if (call.aborted) { // abort() may have run before rawBody was set, and missed it
-					call.abort();
+				if (call.aborted) {
+					// Aborted before the body was asked for, when abort() had nothing to close (or it
+					// ran before rawBody was set, and missed it): close it now, so that the connection
+					// is dropped rather than left for close() to drain.
+					call.abortOnReadingThread();
 					throw CallAborted.exception(call.name, call.context, null);
 				}
 				stream = new AbortAwareInputStream(raw);
 				this.body = stream;
 			}
+			else if (call.aborted) {
+				throw CallAborted.exception(call.name, call.context, null);
+			}
 			return stream;
 		}
 
+		/** The delegate's own body stream, asked for once and published for abort() to close. */
+		private InputStream rawBody() throws IOException {
+			InputStream raw = this.call.rawBody;
+			if (raw == null) {
+				raw = this.delegate.getBody();
+				this.call.rawBody = raw;
+			}
+			return raw;
+		}
+
+		/**
+		 * Closes the response. Spring's responses drain what is left of the body first, to reuse the
+		 * connection, and the body of a slow or endless answer may take as long as the answer: so the
+		 * call stays abortable until the drain is over (abort() closes the body under it), and an
+		 * aborted call's body is closed before the delegate is asked to release it, which then drains
+		 * nothing.
+		 */
 		@Override
 		public void close() {
-			this.registration.close();
-			this.delegate.close();
+			try {
+				try {
+					rawBody(); // for abort() to find: a cancel during the drain then cuts it short
+				}
+				catch (IOException | RuntimeException ex) {
+					// no body to drain: the delegate's close() releases the rest
+				}
+				if (this.call.aborted) {
+					this.call.abortOnReadingThread();
+				}
+				this.delegate.close();
+			}
+			finally {
+				this.registration.close();
+			}
 		}
 
 		/** Reports a read that failed because the response was aborted as the abort it is. */
