@@ -19,6 +19,7 @@ muts = [
  ("S12 a long-lived group keeps every task it ran", B+'Group.java', "if (++this.spawnsSinceClean >= this.cleanInterval) {", "if (false && ++this.spawnsSinceClean >= this.cleanInterval) {", "LifecycleAndLimitsTest#S12_aLong*"),
  ("S13 no deadline timer", B+'Group.java', "if (own != null) {\n\t\t\t// S13", "if (false) {\n\t\t\t// S13", "LifecycleAndLimitsTest#S13_aDeadline*"),
  ("S14 parent cancellation not propagated", B+'Group.java', "this.parentRegistration = p.onCancel(() -> this.context.cancel(p.cause()));", "this.parentRegistration = p.onCancel(() -> { });", "LifecycleAndLimitsTest#S14_child*"),
+ ("S14 a child's task run by a parent's task takes the parent's interrupt for its waiter's", B+'Group.java', "if (parentCause != null) {\n\t\t\tthis.context.cancel(parentCause);", "if (false) {\n\t\t\tthis.context.cancel(parentCause);", "LifecycleAndLimitsTest#S14_S15*"),
  ("S15 waiter does not help", B+'Group.java', "private TaskImpl<?> findUnclaimed(WaitCursor cursor) {\n\t\tif ((this.ctl & SEALED_BITS) != 0) {", "private TaskImpl<?> findUnclaimed(WaitCursor cursor) {\n\t\tif (true) {", "ContextTest#S17_aTaskRunByTheWaiter*"),
  ("S16 decorator not applied", B+'ErrGroupFactory.java', "if (this.taskDecorator == null) {\n\t\t\treturn null;", "if (true) {\n\t\t\treturn null;", "FactoryTest#S16*"),
  ("S17 context not bound in task", B+'TaskImpl.java', "CancelContext previous = CancelContext.bind(this.group.context);", "CancelContext previous = CancelContext.currentOrNull();", "ContextTest#S17_current*"),

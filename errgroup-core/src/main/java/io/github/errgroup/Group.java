@@ -671,8 +671,19 @@ final class Group implements ErrGroup, GroupInfo {
 		}
 	}
 
-	/** A task run by the waiter ended on an interrupt meant for the waiter (S8). */
+	/**
+	 * A task run by the waiter ended on an interrupt meant for the waiter (S8). When the waiter is a
+	 * task of this group's cancelled parent, the interrupt was the parent's cancellation (S3), which
+	 * interrupts the parent's tasks before it reaches its children: this group then takes the
+	 * parent's cause (S14), as it would a moment later, not the interrupt's.
+	 */
 	void waiterInterrupted(Throwable consumedBy) {
+		CancelContext p = this.parent;
+		Throwable parentCause = (p != null) ? p.cause() : null;
+		if (parentCause != null) {
+			this.context.cancel(parentCause);
+			return;
+		}
 		InterruptedException cause = new InterruptedException(
 				"the thread waiting for group '" + this.name + "' was interrupted while it ran one of its tasks");
 		cause.initCause(consumedBy);

@@ -310,6 +310,69 @@ class LifecycleAndLimitsTest {
 			.isEqualTo(Task.State.CANCELLED);
 	}
 
+	/**
+	 * Found by closing a Spring context mid-fan-out: the parent's cancellation interrupts its tasks
+	 * before it reaches its children, so a parent's task running a child's task as the child's waiter
+	 * (S15) is interrupted while the child is not cancelled yet. The child must still get the
+	 * parent's cause, not "the thread waiting for group 'child' was interrupted" (S8). A listener
+	 * holds the canceller between the two steps until the child's task has ended, so that the order
+	 * is the one that broke, every time.
+	 */
+	@Test
+	void S14_S15_aChildWhoseTaskItsWaiterRuns_getsTheParentsCause_thoughTheParentInterruptsTheWaiterFirst()
+			throws Exception {
+		CountDownLatch childTaskEnded = new CountDownLatch(1);
+		GroupListener holdTheCanceller = new GroupListener() {
+			@Override
+			public void taskFinished(TaskInfo task) {
+				if (task.group().name().equals("child")) {
+					childTaskEnded.countDown();
+				}
+				else if (task.group().name().equals("parent") && task.startedNanos() == 0) {
+					// The parent's pending task, dropped after the interrupts, before the children.
+					try {
+						childTaskEnded.await(10, TimeUnit.SECONDS);
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				}
+			}
+		};
+		ErrGroupFactory everyTaskOnItsWaiter = ErrGroupFactory.builder().executor((task) -> {
+			throw new java.util.concurrent.RejectedExecutionException("every task runs on its waiter");
+		}).listener(holdTheCanceller).build();
+		RuntimeException boom = new RuntimeException("boom");
+		CountDownLatch childRunning = new CountDownLatch(1);
+		List<ErrGroup> child = new CopyOnWriteArrayList<>();
+		ErrGroup parent = everyTaskOnItsWaiter.newGroup("parent");
+		parent.go(() -> 1); // still pending when the parent is cancelled: the waiter runs the newest first
+		parent.go(() -> {
+			try (ErrGroup c = everyTaskOnItsWaiter.newGroup("child")) {
+				child.add(c);
+				c.go(() -> {
+					childRunning.countDown();
+					return Pools.blockUntilInterrupted();
+				});
+				c.await(); // runs the child's task on this thread
+			}
+		});
+		Thread canceller = new Thread(() -> {
+			try {
+				childRunning.await();
+				parent.cancel(boom);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}, "canceller");
+		canceller.start();
+		assertThatThrownBy(parent::await).cause().isSameAs(boom); // runs the parent's task on this thread
+		canceller.join(TimeUnit.SECONDS.toMillis(30));
+		assertThat(child.get(0).context().cause()).isSameAs(boom);
+		assertThat(Thread.interrupted()).as("the parent's own await was not interrupted").isFalse();
+	}
+
 	@Test
 	void S14_childCauseIsTheParentsCauseInstance() throws Exception {
 		RuntimeException boom = new RuntimeException("boom");

@@ -451,6 +451,13 @@ public class ErrGroupProperties implements InitializingBean {
 				throw new InvalidErrGroupPropertyException(prefix + ".keep-alive", this.keepAlive,
 						"the keep-alive time must not be negative", "Set it to a positive duration, such as 60s.");
 			}
+			if (this.keepAlive.getSeconds() > Integer.MAX_VALUE) {
+				// The executor takes whole seconds as an int: beyond that, the value would wrap around.
+				throw new InvalidErrGroupPropertyException(prefix + ".keep-alive", this.keepAlive,
+						"the keep-alive time must be at most " + Integer.MAX_VALUE
+								+ "s (about 68 years), the most the thread pool can hold",
+						"Set it to a shorter duration, such as 60s.");
+			}
 			if (this.allowCoreThreadTimeout && this.keepAlive.getSeconds() < 1) {
 				// ThreadPoolExecutor counts whole seconds here and refuses zero for core threads that time out.
 				throw new InvalidErrGroupPropertyException(prefix + ".keep-alive", this.keepAlive,
@@ -520,6 +527,24 @@ public class ErrGroupProperties implements InitializingBean {
 				throw new InvalidErrGroupPropertyException(prefix + ".await-termination-period",
 						this.awaitTerminationPeriod, "the await-termination period must not be negative",
 						"Set it to a positive duration, such as 30s.");
+			}
+			if (this.awaitTerminationPeriod != null && !fitsInMillis(this.awaitTerminationPeriod)) {
+				// The executor takes milliseconds as a long.
+				throw new InvalidErrGroupPropertyException(prefix + ".await-termination-period",
+						this.awaitTerminationPeriod,
+						"the await-termination period must be at most " + Long.MAX_VALUE
+								+ "ms, the most the executor can hold",
+						"Set it to a shorter duration, such as 30s.");
+			}
+		}
+
+		private static boolean fitsInMillis(Duration duration) {
+			try {
+				duration.toMillis();
+				return true;
+			}
+			catch (ArithmeticException ex) {
+				return false;
 			}
 		}
 

@@ -50,11 +50,15 @@ final class InvalidErrGroupPropertyException extends IllegalStateException {
 	/** Durations as a user writes them ({@code -5s}, {@code 250ms}), not as ISO-8601 ({@code PT-5S}). */
 	private static String format(@Nullable Object value) {
 		if (value instanceof Duration duration) {
-			if (duration.toNanos() % 1_000_000 != 0) {
-				return duration.toNanos() + "ns";
+			if (duration.getNano() == 0) {
+				return duration.getSeconds() + "s";
 			}
-			long millis = duration.toMillis();
-			return (millis % 1000 != 0) ? millis + "ms" : (millis / 1000) + "s";
+			try {
+				return (duration.getNano() % 1_000_000 == 0) ? duration.toMillis() + "ms" : duration.toNanos() + "ns";
+			}
+			catch (ArithmeticException ex) {
+				return duration.toString(); // too long for a count of millis or nanos
+			}
 		}
 		return String.valueOf(value);
 	}

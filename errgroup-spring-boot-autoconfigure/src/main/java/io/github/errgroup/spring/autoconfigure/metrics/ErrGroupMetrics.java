@@ -84,7 +84,8 @@ public final class ErrGroupMetrics implements GroupListener {
 	 * {@link ErrGroupFactory#openGroups() factory::openGroups} of the factories this listener is
 	 * registered with
 	 * @param overdueThreshold how long a task may keep running after its group was cancelled before
-	 * {@code errgroup.tasks.overdue} counts it
+	 * {@code errgroup.tasks.overdue} counts it; one longer than about 292 years, which a
+	 * {@code nanoTime} difference cannot reach, counts no task
 	 * @param maxGroupNames how many distinct group names become tag values; later ones are tagged
 	 * {@value #OTHER}
 	 * @throws IllegalArgumentException if the threshold is negative or the maximum is negative
@@ -104,7 +105,7 @@ public final class ErrGroupMetrics implements GroupListener {
 		if (maxGroupNames < 0) {
 			throw new IllegalArgumentException("maxGroupNames must be zero or more, but was " + maxGroupNames);
 		}
-		this.overdueThresholdNanos = overdueThreshold.toNanos();
+		this.overdueThresholdNanos = saturatedNanos(overdueThreshold);
 		this.maxGroupNames = maxGroupNames;
 		this.nanoTime = nanoTime;
 	}
@@ -213,6 +214,15 @@ public final class ErrGroupMetrics implements GroupListener {
 			}
 		}
 		return count;
+	}
+
+	private static long saturatedNanos(Duration duration) {
+		try {
+			return duration.toNanos();
+		}
+		catch (ArithmeticException ex) {
+			return Long.MAX_VALUE;
+		}
 	}
 
 	private static String simpleName(Class<?> type) {

@@ -1,6 +1,7 @@
 package io.github.errgroup.spring.autoconfigure.metrics;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.GroupInfo;
@@ -9,6 +10,7 @@ import io.github.errgroup.spring.autoconfigure.ErrGroupProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -28,7 +30,8 @@ import org.springframework.context.annotation.Bean;
  * <p>Active when the application has a {@link MeterRegistry} (Spring Boot's metrics, as with the
  * actuator) and an {@code ErrGroupFactory}; off with {@code errgroup.metrics.enabled=false}. The
  * gauges count the open groups of every {@code ErrGroupFactory} bean; an application that builds its
- * own factory adds the {@code ErrGroupMetrics} bean to it as a listener. Settings:
+ * own factory adds the {@code ErrGroupMetrics} bean to it as a listener. The factories are looked up
+ * once, when every singleton exists; a factory bean created later (lazily) is not counted by the gauges. Settings:
  * {@code errgroup.overdue-threshold} and {@code errgroup.metrics.max-group-names}.
  */
 @AutoConfiguration(after = { MetricsAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
@@ -46,14 +49,42 @@ public final class ErrGroupMetricsAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ErrGroupMetrics errGroupMetrics(MeterRegistry meterRegistry, ErrGroupProperties properties,
-			ObjectProvider<ErrGroupFactory> factories) {
-		// Looked up when a gauge is read, not now: the factories are built with this listener.
-		return new ErrGroupMetrics(meterRegistry, () -> openGroups(factories), properties.getOverdueThreshold(),
+			OpenGroups errGroupMetricsOpenGroups) {
+		return new ErrGroupMetrics(meterRegistry, errGroupMetricsOpenGroups, properties.getOverdueThreshold(),
 				properties.getMetrics().getMaxGroupNames());
 	}
 
-	private static List<GroupInfo> openGroups(ObjectProvider<ErrGroupFactory> factories) {
-		return factories.stream().flatMap((factory) -> factory.openGroups().stream()).toList();
+	@Bean
+	OpenGroups errGroupMetricsOpenGroups(ObjectProvider<ErrGroupFactory> factories) {
+		return new OpenGroups(factories);
+	}
+
+	/**
+	 * The open groups of every {@code ErrGroupFactory} bean, as the gauges read them. The factories
+	 * are looked up once every singleton exists: not when the listener is created (they are built
+	 * with it), and not when a gauge is read, since a registry may be read after the context closed,
+	 * or publish while it closes, and a lookup then would create the factory, and its executor, anew.
+	 */
+	static final class OpenGroups implements Supplier<List<GroupInfo>>, SmartInitializingSingleton {
+
+		private final ObjectProvider<ErrGroupFactory> factories;
+
+		private volatile List<ErrGroupFactory> found = List.of();
+
+		OpenGroups(ObjectProvider<ErrGroupFactory> factories) {
+			this.factories = factories;
+		}
+
+		@Override
+		public void afterSingletonsInstantiated() {
+			this.found = this.factories.orderedStream().toList();
+		}
+
+		@Override
+		public List<GroupInfo> get() {
+			return this.found.stream().flatMap((factory) -> factory.openGroups().stream()).toList();
+		}
+
 	}
 
 }

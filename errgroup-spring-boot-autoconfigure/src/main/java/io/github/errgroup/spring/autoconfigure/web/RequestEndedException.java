@@ -21,7 +21,8 @@ public final class RequestEndedException extends CancellationException {
 	 * @param request the request, as the scope names it ({@code "GET /api/products/42"})
 	 * @param reason why it ended
 	 * @param failure what the request failed with, or the client's disconnect as the server reported
-	 * it; {@code null} if nothing was thrown
+	 * it; {@code null} if nothing was thrown. It becomes the cause; the message names only its type,
+	 * and those of its causes, since a failure's message may quote the request
 	 */
 	public RequestEndedException(String request, Reason reason, @Nullable Throwable failure) {
 		super("request '" + request + "' " + reason.describe(failure));
@@ -59,8 +60,23 @@ public final class RequestEndedException extends CancellationException {
 			this.description = description;
 		}
 
+		/**
+		 * The reason, with the types of the failure's chain but not their messages: a message may
+		 * quote the request (a parser quotes the token of the body it could not read), and this
+		 * text is shown wherever the cause is, the {@code errgroups} endpoint included (S28). The
+		 * failure itself stays the exception's cause.
+		 */
 		String describe(@Nullable Throwable failure) {
-			return (failure != null && this != COMPLETED) ? this.description + ": " + failure : this.description;
+			if (failure == null || this == COMPLETED) {
+				return this.description;
+			}
+			StringBuilder described = new StringBuilder(this.description).append(": ")
+				.append(failure.getClass().getName());
+			Throwable cause = failure.getCause();
+			for (int depth = 0; cause != null && depth < 4; depth++, cause = cause.getCause()) {
+				described.append(", caused by ").append(cause.getClass().getName());
+			}
+			return described.toString();
 		}
 
 	}

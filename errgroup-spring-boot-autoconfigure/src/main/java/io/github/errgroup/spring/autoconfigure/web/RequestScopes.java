@@ -73,14 +73,17 @@ public final class RequestScopes {
 	}
 
 	/**
-	 * Opens the scope of a request named {@code "<METHOD> <path>"}, with the request's deadline.
+	 * Opens the scope of a request named {@code "<METHOD> <path>"}, with the request's deadline. The
+	 * path's parameters ({@code ;jsessionid=...}, matrix variables) are left out of the name, as
+	 * Spring MVC leaves them out when it matches the path: a session id there is a credential, and the
+	 * name is shown in exceptions, logs and the {@code errgroups} endpoint (S28).
 	 * @param method the HTTP method
-	 * @param path the path, without the query
+	 * @param path the path as the server received it, without the query
 	 * @param deadlineHeader the value of the inbound deadline header, or {@code null} if absent
 	 * @return the live scope, or a cancelled one when the header left no time
 	 */
 	public CancellationScope open(String method, String path, @Nullable String deadlineHeader) {
-		String name = method + " " + path;
+		String name = method + " " + withoutPathParameters(path);
 		Duration timeout = this.requestTimeout;
 		Duration fromHeader = (this.headerName != null && deadlineHeader != null) ? parse(name, deadlineHeader) : null;
 		if (fromHeader != null && (timeout == null || fromHeader.compareTo(timeout) < 0)) {
@@ -96,6 +99,26 @@ public final class RequestScopes {
 			return scope;
 		}
 		return CancellationScope.open(name, timeout);
+	}
+
+	/** {@code /a;x=1/b;jsessionid=2} is {@code /a/b}. */
+	static String withoutPathParameters(String path) {
+		int semicolon = path.indexOf(';');
+		if (semicolon < 0) {
+			return path;
+		}
+		StringBuilder cut = new StringBuilder(path.length());
+		int from = 0;
+		while (semicolon >= 0) {
+			cut.append(path, from, semicolon);
+			int slash = path.indexOf('/', semicolon);
+			if (slash < 0) {
+				return cut.toString();
+			}
+			from = slash;
+			semicolon = path.indexOf(';', from);
+		}
+		return cut.append(path, from, path.length()).toString();
 	}
 
 	private @Nullable Duration parse(String request, String value) {

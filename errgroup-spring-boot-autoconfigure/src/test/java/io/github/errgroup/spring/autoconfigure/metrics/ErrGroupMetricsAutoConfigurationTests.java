@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
@@ -92,6 +93,30 @@ class ErrGroupMetricsAutoConfigurationTests {
 				runOneGroup(context, "orders");
 				assertThat(own.get("errgroup.tasks.spawned").counter().count()).isEqualTo(2);
 			});
+	}
+
+	@Test
+	void S23_S26_gaugesReadAfterTheContextClosed_readZero_withoutCreatingTheFactoryAnew() {
+		SimpleMeterRegistry outlivesTheContext = new SimpleMeterRegistry();
+		new ApplicationContextRunner().withConfiguration(ERRGROUP)
+			.withBean("meterRegistry", MeterRegistry.class, () -> outlivesTheContext)
+			.run((context) -> {
+				CountDownLatch release = new CountDownLatch(1);
+				try (ErrGroup group = context.getBean(ErrGroupFactory.class).newGroup("orders")) {
+					group.go(() -> release.await());
+					assertThat(gauge(outlivesTheContext, "errgroup.groups.active")).isOne();
+					release.countDown();
+					group.await();
+				}
+			});
+		// Read as a registry that outlives the context, or publishes while it closes, reads them.
+		assertThat(gauge(outlivesTheContext, "errgroup.groups.active")).isZero();
+		assertThat(gauge(outlivesTheContext, "errgroup.tasks.active")).isZero();
+		assertThat(gauge(outlivesTheContext, "errgroup.tasks.overdue")).isZero();
+	}
+
+	private static double gauge(MeterRegistry registry, String name) {
+		return registry.get(name).tag("group", "orders").gauge().value();
 	}
 
 	private static void runOneGroup(AssertableApplicationContext context, String name) {

@@ -66,6 +66,19 @@ class RequestScopesTests {
 		assertThat(off.open("GET", "/x", "500").context().deadline()).isEmpty();
 	}
 
+	@ParameterizedTest
+	@ValueSource(strings = { "/api/orders/7;jsessionid=SECRET", "/api;v=1/orders/7;jsessionid=SECRET",
+			"/api;/orders/7", "/api/orders/7;", "/api/orders/7;a=1;b=2" })
+	void S28_pathParameters_areLeftOutOfTheScopesName(String path) {
+		assertThat(this.uncapped.open("GET", path, null).context().groupName()).isEqualTo("GET /api/orders/7");
+	}
+
+	@Test
+	void S28_aPathWithoutParameters_isTheNameAsItIs() {
+		assertThat(this.uncapped.open("GET", "/", null).context().groupName()).isEqualTo("GET /");
+		assertThat(this.uncapped.open("GET", "/a/%3Bb/", null).context().groupName()).isEqualTo("GET /a/%3Bb/");
+	}
+
 	@Test
 	void S25_millisLeft_isWholeMillisecondsNeverNegative_andEmptyWithoutADeadline() {
 		assertThat(RequestScopes.millisLeft(CancellationScope.open("none").context())).isEmpty();
