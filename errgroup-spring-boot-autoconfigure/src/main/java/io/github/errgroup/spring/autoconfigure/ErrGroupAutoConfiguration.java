@@ -60,8 +60,9 @@ public final class ErrGroupAutoConfiguration {
 	}
 
 	@Bean
-	ErrGroupShutdownLifecycle errGroupShutdownLifecycle(ObjectProvider<ErrGroupFactory> factories) {
-		return new ErrGroupShutdownLifecycle(factories);
+	ErrGroupShutdownLifecycle errGroupShutdownLifecycle(ObjectProvider<ErrGroupFactory> factories,
+			ErrGroupProperties properties) {
+		return new ErrGroupShutdownLifecycle(factories, properties.getShutdown().isAfterGracefulShutdown());
 	}
 
 }

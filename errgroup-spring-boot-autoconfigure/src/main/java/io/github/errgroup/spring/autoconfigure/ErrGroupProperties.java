@@ -48,6 +48,8 @@ public class ErrGroupProperties implements InitializingBean {
 
 	private final Metrics metrics = new Metrics();
 
+	private final ApplicationShutdown shutdown = new ApplicationShutdown();
+
 	/**
 	 * Creates the properties with their defaults.
 	 */
@@ -119,6 +121,14 @@ public class ErrGroupProperties implements InitializingBean {
 	}
 
 	/**
+	 * Returns when open groups are cancelled as the application shuts down.
+	 * @return the shutdown settings, {@code errgroup.shutdown.*}
+	 */
+	public ApplicationShutdown getShutdown() {
+		return this.shutdown;
+	}
+
+	/**
 	 * Returns the settings of the web integration: request scopes and outgoing calls.
 	 * @return the web settings, {@code errgroup.web.*}
 	 */
@@ -146,6 +156,43 @@ public class ErrGroupProperties implements InitializingBean {
 
 	private static String mapKey(String name) {
 		return name.matches("[a-z0-9-]+") ? name : "[" + name + "]";
+	}
+
+	/**
+	 * When open groups are cancelled as the application shuts down, {@code errgroup.shutdown.*} (S23).
+	 */
+	public static class ApplicationShutdown {
+
+		/**
+		 * Whether open groups are cancelled only after the web server's graceful shutdown, so that
+		 * requests in flight may finish their groups; a blocked group then holds the shutdown for up to
+		 * spring.lifecycle.timeout-per-shutdown-phase. By default they are cancelled as soon as the
+		 * context starts closing.
+		 */
+		private boolean afterGracefulShutdown;
+
+		/**
+		 * Creates the shutdown settings with their defaults.
+		 */
+		public ApplicationShutdown() {
+		}
+
+		/**
+		 * Returns whether open groups are cancelled only after the web server's graceful shutdown.
+		 * @return {@code false} by default: cancelled as the context starts closing
+		 */
+		public boolean isAfterGracefulShutdown() {
+			return this.afterGracefulShutdown;
+		}
+
+		/**
+		 * Sets whether open groups are cancelled only after the web server's graceful shutdown.
+		 * @param afterGracefulShutdown {@code true} to let requests in flight finish their groups first
+		 */
+		public void setAfterGracefulShutdown(boolean afterGracefulShutdown) {
+			this.afterGracefulShutdown = afterGracefulShutdown;
+		}
+
 	}
 
 	/**

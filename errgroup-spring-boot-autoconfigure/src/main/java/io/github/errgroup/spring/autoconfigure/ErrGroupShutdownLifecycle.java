@@ -17,19 +17,25 @@ import org.springframework.context.event.ContextClosedEvent;
  * is cancelled with a {@link CancellationException} saying that the application is shutting down,
  * and new groups are refused.
  *
- * <p><b>Why this phase.</b> Lifecycles stop from the highest phase down. In Spring Boot 4 the web
+ * <p><b>Why these phases.</b> Lifecycles stop from the highest phase down. In Spring Boot 4 the web
  * server's graceful shutdown runs in {@code SmartLifecycle.DEFAULT_PHASE - 1024}
  * ({@code WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE}) and the server itself stops in
  * {@code DEFAULT_PHASE - 2048}; executors such as the {@code errGroupTaskExecutor} pause in
  * {@code ExecutorConfigurationSupport.DEFAULT_PHASE} ({@code Integer.MAX_VALUE / 2}), and pausing waits
- * for their running tasks. This lifecycle stops in between, at {@code DEFAULT_PHASE - 1536}:
+ * for their running tasks.
  * <ul>
- * <li>after graceful shutdown, so requests still in flight finish their groups normally;</li>
- * <li>before the server stops, so a request that outlived graceful shutdown is released by its
- * group's cancellation rather than cut off;</li>
- * <li>well before the executor pauses: a task blocked in a group would otherwise hold the pause for the
- * whole {@code spring.lifecycle.timeout-per-shutdown-phase} (30 s by default) and the factory would only
- * be closed when the bean is destroyed, after that wait.</li>
+ * <li>By default this lifecycle stops first, at {@code DEFAULT_PHASE - 512}, before graceful shutdown
+ * begins to wait for the requests in flight: a request blocked in a group would otherwise hold the
+ * whole shutdown for {@code spring.lifecycle.timeout-per-shutdown-phase} (30 s by default), which S23
+ * forbids. Requests in flight then end promptly with the shutdown as their groups' cause, as a Go
+ * server's requests do when its base context is cancelled on SIGTERM.</li>
+ * <li>With {@code errgroup.shutdown.after-graceful-shutdown=true} it stops at
+ * {@code DEFAULT_PHASE - 1536}: after graceful shutdown, so that requests in flight may finish their
+ * groups normally; before the server stops, so that a request that outlived the grace period is
+ * released by its groups' cancellation rather than cut off.</li>
+ * <li>Either way well before the executor pauses: a task blocked in a group would otherwise hold the
+ * pause for the whole phase timeout, and the factory would only be closed when the bean is destroyed,
+ * after that wait.</li>
  * </ul>
  *
  * <p>Only a context close shuts the factories; a plain {@code stop()} of the context (for example
@@ -39,8 +45,13 @@ import org.springframework.context.event.ContextClosedEvent;
 final class ErrGroupShutdownLifecycle implements SmartLifecycle, ApplicationListener<ContextClosedEvent>,
 		ApplicationContextAware {
 
-	/** See the class comment. */
-	static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1536;
+	/** The default phase: before graceful shutdown (see the class comment). */
+	static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
+
+	/** The phase with {@code errgroup.shutdown.after-graceful-shutdown=true}. */
+	static final int PHASE_AFTER_GRACEFUL_SHUTDOWN = SmartLifecycle.DEFAULT_PHASE - 1536;
+
+	private final int phase;
 
 	private final ObjectProvider<ErrGroupFactory> factories;
 
@@ -50,8 +61,9 @@ final class ErrGroupShutdownLifecycle implements SmartLifecycle, ApplicationList
 
 	private volatile boolean closing;
 
-	ErrGroupShutdownLifecycle(ObjectProvider<ErrGroupFactory> factories) {
+	ErrGroupShutdownLifecycle(ObjectProvider<ErrGroupFactory> factories, boolean afterGracefulShutdown) {
 		this.factories = factories;
+		this.phase = afterGracefulShutdown ? PHASE_AFTER_GRACEFUL_SHUTDOWN : PHASE;
 	}
 
 	@Override
@@ -98,7 +110,7 @@ final class ErrGroupShutdownLifecycle implements SmartLifecycle, ApplicationList
 
 	@Override
 	public int getPhase() {
-		return PHASE;
+		return this.phase;
 	}
 
 }

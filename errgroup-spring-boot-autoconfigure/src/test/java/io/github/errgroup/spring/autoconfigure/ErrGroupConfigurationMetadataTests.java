@@ -29,7 +29,7 @@ class ErrGroupConfigurationMetadataTests {
 				"errgroup.executor.pool.max-size", "errgroup.executor.pool.queue-capacity",
 				"errgroup.executor.pool.keep-alive", "errgroup.executor.pool.allow-core-thread-timeout",
 				"errgroup.executor.shutdown.await-termination", "errgroup.executor.shutdown.await-termination-period",
-				"errgroup.defaults.limit", "errgroup.defaults.timeout", "errgroup.groups",
+				"errgroup.shutdown.after-graceful-shutdown", "errgroup.defaults.limit", "errgroup.defaults.timeout", "errgroup.groups",
 				"errgroup.overdue-threshold", "errgroup.metrics.enabled", "errgroup.metrics.max-group-names",
 				"management.endpoint.errgroups.access", "management.endpoint.errgroups.cache.time-to-live", "errgroup.web.enabled",
 				"errgroup.web.request-timeout", "errgroup.web.deadline-header");
@@ -51,6 +51,7 @@ class ErrGroupConfigurationMetadataTests {
 			Map.entry("errgroup.executor.pool.keep-alive", "60s"),
 			Map.entry("errgroup.executor.pool.allow-core-thread-timeout", true),
 			Map.entry("errgroup.executor.shutdown.await-termination", false),
+			Map.entry("errgroup.shutdown.after-graceful-shutdown", false),
 			Map.entry("errgroup.overdue-threshold", "5s"), Map.entry("errgroup.metrics.enabled", true),
 			Map.entry("errgroup.metrics.max-group-names", 100),
 			Map.entry("management.endpoint.errgroups.access", "unrestricted"),

@@ -22,6 +22,7 @@ import org.springframework.boot.autoconfigure.context.LifecycleAutoConfiguration
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.scheduling.concurrent.ExecutorConfigurationSupport;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
@@ -74,10 +75,23 @@ class ErrGroupShutdownLifecycleTests {
 	}
 
 	@Test
-	void S23_phaseIsAfterGracefulShutdownAndBeforeTheServerAndTheExecutorStop() {
+	void S23_byDefault_thePhaseIsBeforeGracefulShutdownWaitsForRequests_andBeforeTheExecutorStops() {
 		this.runner.run((context) -> {
 			int phase = context.getBean(ErrGroupShutdownLifecycle.class).getPhase();
 			// Lifecycles stop from the highest phase down.
+			assertThat(phase).isGreaterThan(WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE)
+				.isLessThan(SmartLifecycle.DEFAULT_PHASE)
+				.isGreaterThan(ExecutorConfigurationSupport.DEFAULT_PHASE)
+				.isGreaterThan(context
+					.getBean(ErrGroupExecutorAutoConfiguration.TASK_EXECUTOR_BEAN_NAME, ThreadPoolTaskExecutor.class)
+					.getPhase());
+		});
+	}
+
+	@Test
+	void S23_afterGracefulShutdown_thePhaseIsAfterGracefulShutdownAndBeforeTheServerAndTheExecutorStop() {
+		this.runner.withPropertyValues("errgroup.shutdown.after-graceful-shutdown=true").run((context) -> {
+			int phase = context.getBean(ErrGroupShutdownLifecycle.class).getPhase();
 			assertThat(phase).isLessThan(WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE)
 				.isGreaterThan(WebServerApplicationContext.START_STOP_LIFECYCLE_PHASE)
 				.isGreaterThan(ExecutorConfigurationSupport.DEFAULT_PHASE)

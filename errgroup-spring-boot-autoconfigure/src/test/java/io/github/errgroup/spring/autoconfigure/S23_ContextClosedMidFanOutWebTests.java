@@ -50,8 +50,9 @@ import org.springframework.web.bind.annotation.RestController;
  * the interruptible tasks end {@code CANCELLED}, the counts add up (spawned = success + failure +
  * cancelled, in the meters and in a listener), new groups are refused while the close is still
  * under way, the close finishes in bounded time and no thread of {@code errGroupTaskExecutor} is left.
- * Once with {@code server.shutdown=immediate}, once with Boot's default graceful shutdown (whose wait
- * for the request comes first, shortened here to 2 s).
+ * With {@code server.shutdown=immediate}, with Boot's default graceful shutdown (the groups are cancelled
+ * before it waits for the request), and with {@code errgroup.shutdown.after-graceful-shutdown=true}
+ * (its wait comes first, shortened here to 2 s).
  */
 @Timeout(180)
 class S23_ContextClosedMidFanOutWebTests {
@@ -61,22 +62,38 @@ class S23_ContextClosedMidFanOutWebTests {
 	/** Far above what it takes (a few seconds); what a hang would exceed. */
 	private static final Duration BOUNDED = Duration.ofSeconds(60);
 
+	/** Far below Boot's 30 s grace period, which a group cancelled only after graceful shutdown would wait out. */
+	private static final Duration PROMPTLY = Duration.ofSeconds(15);
+
 	@Test
 	void S23_immediateShutdown_cancelsTheRequestsGroupsAtOnce() throws Exception {
-		closeMidFanOut("server.shutdown=immediate");
+		closeMidFanOut(Duration.ZERO, PROMPTLY, "server.shutdown=immediate");
+	}
+
+	/**
+	 * With every setting at its default (Boot's graceful shutdown, 30 s per phase), the groups are
+	 * cancelled before graceful shutdown waits for the request that is blocked in them.
+	 */
+	@Test
+	void S23_defaultSettings_cancelTheRequestsGroupsBeforeGracefulShutdownWaitsForThem() throws Exception {
+		closeMidFanOut(Duration.ZERO, PROMPTLY, "server.shutdown=graceful");
 	}
 
 	@Test
-	void S23_gracefulShutdown_cancelsTheRequestsGroupsOnceTheGracePeriodIsOver() throws Exception {
-		closeMidFanOut("spring.lifecycle.timeout-per-shutdown-phase=2s");
+	void S23_afterGracefulShutdown_cancelsTheRequestsGroupsOnceTheGracePeriodIsOver() throws Exception {
+		closeMidFanOut(Duration.ofSeconds(1), BOUNDED, "errgroup.shutdown.after-graceful-shutdown=true",
+				"spring.lifecycle.timeout-per-shutdown-phase=2s");
 	}
 
-	private void closeMidFanOut(String shutdown) throws Exception {
-		ConfigurableApplicationContext app = WebTestSupport.start(App.class, WebApplicationType.SERVLET, shutdown,
-				"errgroup.executor.thread-name-prefix=" + POOL);
+	private void closeMidFanOut(Duration notBefore, Duration within, String... shutdown) throws Exception {
+		String[] properties = java.util.Arrays.copyOf(shutdown, shutdown.length + 1);
+		properties[shutdown.length] = "errgroup.executor.thread-name-prefix=" + POOL;
+		ConfigurableApplicationContext app = WebTestSupport.start(App.class, WebApplicationType.SERVLET, properties);
 		Blocked blocked = app.getBean(Blocked.class);
 		try {
-			closeMidFanOut(app, blocked, shutdown);
+			long cancelledAfter = closeMidFanOut(app, blocked, String.join(", ", shutdown));
+			assertThat(Duration.ofMillis(cancelledAfter)).as("the groups were cancelled after").isBetween(notBefore,
+					within);
 		}
 		finally {
 			blocked.releaseStubborn.countDown();
@@ -84,7 +101,7 @@ class S23_ContextClosedMidFanOutWebTests {
 		}
 	}
 
-	private void closeMidFanOut(ConfigurableApplicationContext app, Blocked blocked, String shutdown)
+	private long closeMidFanOut(ConfigurableApplicationContext app, Blocked blocked, String shutdown)
 			throws Exception {
 		Recorder recorder = app.getBean(Recorder.class);
 		Counts counts = app.getBean(Counts.class);
@@ -100,11 +117,12 @@ class S23_ContextClosedMidFanOutWebTests {
 		assertThat(poolThreads()).isNotEmpty();
 
 		long closing = System.nanoTime();
+		long cancelledAfter;
 		Thread closer = new Thread(app::close, "closer");
 		closer.start();
 		try {
 			assertThat(blocked.stubbornInterrupted.await(BOUNDED.toSeconds(), TimeUnit.SECONDS)).isTrue();
-			long cancelledAfter = millisSince(closing);
+			cancelledAfter = millisSince(closing);
 			// The listener hears of each cancellation on the cancelling thread, maybe after the interrupt.
 			await().atMost(BOUNDED).untilAsserted(() -> {
 				assertThat(recorder.cause("closing")).isInstanceOf(CancellationException.class)
@@ -153,6 +171,7 @@ class S23_ContextClosedMidFanOutWebTests {
 		System.out.printf("S23 %s: close() returned after %d ms, the last pool thread was gone after %d ms; "
 				+ "the client got %s; %d tasks spawned%n", shutdown, closed, threadsGone, clientGot,
 				counts.spawned("closing") + counts.spawned("closing-nested"));
+		return cancelledAfter;
 	}
 
 	private static List<String> poolThreads() {
