@@ -56,21 +56,49 @@ class SampleAppEndToEndTest {
 		assertThat((List<?>) page.get("recommendations")).hasSize(3);
 	}
 
+	/**
+	 * S3, S25: the failure answers at once, and the slow sibling's call, if it reached the downstream,
+	 * is closed on the wire rather than read for its 10 s. When pricing fails before the reviews task
+	 * has sent its request, there is nothing on the wire to close (S4): that attempt proves nothing,
+	 * so the test tries again.
+	 */
 	@Test
 	void oneFails_answers502NamingIt_andTheSlowSiblingsCallIsClosedOnTheWire() throws Exception {
-		long abandonedBefore = stat("reviews", "abandoned");
-		long start = System.nanoTime();
-		HttpResponse<String> response = get("/api/products/42?fail=pricing&slow=reviews");
-		Duration took = Duration.ofNanos(System.nanoTime() - start);
-		assertThat(response.statusCode()).isEqualTo(502);
-		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-				type -> assertThat(type).startsWith("application/problem+json"));
-		assertThat(body(response).get("detail")).asString().contains("pricing");
-		assertThat(took).as("the failure does not wait for the slow sibling").isLessThan(Duration.ofSeconds(5));
-		long failedAt = System.nanoTime();
-		await().atMost(Duration.ofSeconds(5)).until(() -> stat("reviews", "abandoned") > abandonedBefore);
-		System.out.printf("slow reviews call abandoned on the wire %d ms after the 502%n",
-				Duration.ofNanos(System.nanoTime() - failedAt).toMillis());
+		for (int attempt = 1; attempt <= 5; attempt++) {
+			long startedBefore = stat("reviews", "started");
+			long abandonedBefore = stat("reviews", "abandoned");
+			long completedBefore = stat("reviews", "completed");
+			long start = System.nanoTime();
+			HttpResponse<String> response = get("/api/products/42?fail=pricing&slow=reviews");
+			Duration took = Duration.ofNanos(System.nanoTime() - start);
+			assertThat(response.statusCode()).isEqualTo(502);
+			assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+					type -> assertThat(type).startsWith("application/problem+json"));
+			assertThat(body(response).get("detail")).asString().contains("pricing");
+			assertThat(took).as("the failure does not wait for the slow sibling").isLessThan(Duration.ofSeconds(5));
+			long failedAt = System.nanoTime();
+			if (!eventually(Duration.ofSeconds(2), () -> stat("reviews", "started") > startedBefore)) {
+				continue; // cancelled before its request went out
+			}
+			await().atMost(Duration.ofSeconds(15)).until(() -> stat("reviews", "abandoned") > abandonedBefore
+					|| stat("reviews", "completed") > completedBefore);
+			assertThat(stat("reviews", "completed")).as("slow reviews calls that ran to their end")
+				.isEqualTo(completedBefore);
+			System.out.printf("slow reviews call abandoned on the wire %d ms after the 502 (attempt %d)%n",
+					Duration.ofNanos(System.nanoTime() - failedAt).toMillis(), attempt);
+			return;
+		}
+		throw new AssertionError("in 5 attempts, the slow reviews call never reached the downstream");
+	}
+
+	private static boolean eventually(Duration within, java.util.concurrent.Callable<Boolean> condition) {
+		try {
+			await().atMost(within).until(condition);
+			return true;
+		}
+		catch (org.awaitility.core.ConditionTimeoutException ex) {
+			return false;
+		}
 	}
 
 	/**
