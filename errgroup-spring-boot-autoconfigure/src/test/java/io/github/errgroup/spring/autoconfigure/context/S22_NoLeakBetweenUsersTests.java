@@ -75,8 +75,10 @@ class S22_NoLeakBetweenUsersTests {
 						start.await();
 						for (int round = 0; round < 50; round++) {
 							try (ErrGroup group = factory.newGroup(user)) {
+								CountDownLatch firstStarted = new CountDownLatch(1);
 								for (int i = 0; i < 4; i++) {
 									group.go(() -> {
+										firstStarted.countDown();
 										String identity = identity();
 										if (!identity.equals(user + "/" + user)) {
 											wrong.add(user + "'s task saw " + identity);
@@ -85,6 +87,11 @@ class S22_NoLeakBetweenUsersTests {
 											poolThreadUsers.add(user);
 										}
 									});
+									if (i == 0 && !firstStarted.await(30, TimeUnit.SECONDS)) {
+										// Not awaiting yet, so only the pool thread can run it: the
+										// waiter would otherwise run them all on trivial tasks (S15).
+										wrong.add(user + "'s first task never started on the pool");
+									}
 								}
 								group.await();
 							}
