@@ -7,12 +7,12 @@ python3 scripts/load-breaks.py [name-fragment ...]
 About two minutes per break (a build and a shorter load run)."""
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 
-SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from rulebreaks import SRC, broken_copy
+
 PC = 'sample-app/src/main/java/io/github/errgroup/sample/product/ProductController.java'
 GROUP = 'errgroup-core/src/main/java/io/github/errgroup/Group.java'
 PAGE = '''		Set<String> failing = StringUtils.commaDelimitedListToSet(fail);'''
@@ -56,17 +56,7 @@ def main():
         if only and not any(o in name for o in only):
             continue
         dst = os.path.join(tempfile.gettempdir(), 'errgroup-load-breaks')
-        if os.path.exists(dst):
-            shutil.rmtree(dst)
-        shutil.copytree(SRC, dst, ignore=shutil.ignore_patterns('.git', 'target'))
-        missing = None
-        for f, old, new in edits:
-            p = os.path.join(dst, f)
-            s = open(p).read()
-            if old not in s:
-                missing = f + ': ' + old.strip()[:60]
-                break
-            open(p, 'w').write(s.replace(old, new, 1))
+        missing = broken_copy(dst, edits)
         if missing:
             results.append((name, 'PATTERN NOT FOUND', missing))
             print(results[-1], flush=True)

@@ -11,6 +11,21 @@ import tempfile
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def broken_copy(dst, edits):
+    """Copies the repository (without .git and target) to dst and applies each (file, old, new) edit
+    once; returns None, or which pattern was not found."""
+    if os.path.exists(dst):
+        shutil.rmtree(dst)
+    shutil.copytree(SRC, dst, ignore=shutil.ignore_patterns('.git', 'target'))
+    for f, old, new in edits:
+        p = os.path.join(dst, f)
+        s = open(p).read()
+        if old not in s:
+            return f + ': ' + old.strip()[:60]
+        open(p, 'w').write(s.replace(old, new, 1))
+    return None
+
+
 def run(breaks, module, scratch_name):
     only = sys.argv[1:]
     dst = os.path.join(tempfile.gettempdir(), scratch_name)
@@ -18,17 +33,7 @@ def run(breaks, module, scratch_name):
     for name, edits, tests, jdk in breaks:
         if only and not any(o in name for o in only):
             continue
-        if os.path.exists(dst):
-            shutil.rmtree(dst)
-        shutil.copytree(SRC, dst, ignore=shutil.ignore_patterns('.git', 'target'))
-        missing = None
-        for f, old, new in edits:
-            p = os.path.join(dst, f)
-            s = open(p).read()
-            if old not in s:
-                missing = f + ': ' + old[:60]
-                break
-            open(p, 'w').write(s.replace(old, new, 1))
+        missing = broken_copy(dst, edits)
         if missing:
             results.append((name, 'PATTERN NOT FOUND', missing, tests))
             print(results[-1], flush=True)

@@ -332,15 +332,14 @@ final class Group implements ErrGroup, GroupInfo {
 			throw ex;
 		}
 		this.listeners.taskSpawned(task);
+		RuntimeException guardRefused = null;
 		if (block) {
 			try {
 				reservation = reserve(true);
 			}
-			catch (RuntimeException ex) { // the blocking guard refused
-				task.cancelAtSpawn();
-				CANCELLED.getAndAdd(this, 1);
-				this.listeners.taskFinished(task);
-				throw ex;
+			catch (RuntimeException ex) { // the blocking guard refused: the task is born cancelled
+				guardRefused = ex;
+				reservation = CANCELLED_GROUP;
 			}
 		}
 		if (reservation != RESERVED) {
@@ -349,6 +348,9 @@ final class Group implements ErrGroup, GroupInfo {
 				CANCELLED.getAndAdd(this, 1);
 			}
 			this.listeners.taskFinished(task);
+			if (guardRefused != null) {
+				throw guardRefused;
+			}
 			if (reservation == SEALED) {
 				throw refusal(); // the owner sealed while this (non-task) thread waited for a slot
 			}
