@@ -62,11 +62,14 @@ class ErrGroupsEndpointTests {
 					recommendations.await();
 				}
 			});
+			CountDownLatch secondRunning = new CountDownLatch(1);
 			page.go(() -> {
+				secondRunning.countDown();
 				release.await();
 			});
 			report.cancel(new IllegalStateException("report no longer needed"));
 			assertThat(nestedRunning.await(30, TimeUnit.SECONDS)).isTrue();
+			assertThat(secondRunning.await(30, TimeUnit.SECONDS)).isTrue(); // both of page's tasks run
 
 			List<GroupDescriptor> roots = this.endpoint.errGroups().getGroups();
 			assertThat(roots).extracting(GroupDescriptor::getName).containsExactly("page", "report");
