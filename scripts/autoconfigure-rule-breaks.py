@@ -4,8 +4,8 @@ the repository, and runs the tests that name that rule: each must fail. Usage:
 python3 scripts/autoconfigure-rule-breaks.py [name-fragment ...]
 A break that only shows on Java 21+ runs on the Temurin 25 JDK. Takes about ten minutes for all of them
 (the S23 phase break waits out Boot's 30 s shutdown phase, which is the point)."""
-from rulebreaks import run
-JDK25 = '/usr/lib/jvm/temurin-25-jdk-amd64'
+from breakrunner import jdk25_home, run
+JDK25 = jdk25_home()
 A = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/autoconfigure/'
 AC, EX, CX = A + 'ErrGroupAutoConfiguration.java', A + 'executor/ErrGroupExecutorAutoConfiguration.java', A + 'context/'
 # (name, [(file, old, new), ...], tests, jdk)
@@ -81,7 +81,7 @@ muts = [
   [(A + 'ErrGroupProperties.java', "			if (this.awaitTerminationPeriod != null && !fitsInMillis(this.awaitTerminationPeriod)) {", "			if (false) {")],
   "S21_AbsurdPropertyValuesTests#S21_aDurationTheExecutorCannotHold*", None),
  ("S26 overdue threshold converted to nanos without saturating",
-  [(A + 'metrics/ErrGroupMetrics.java', "		this.overdueThresholdNanos = saturatedNanos(overdueThreshold);", "		this.overdueThresholdNanos = overdueThreshold.toNanos();")],
+  [('errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/metrics/ErrGroupMetrics.java', "		this.overdueThresholdNanos = saturatedNanos(overdueThreshold);", "		this.overdueThresholdNanos = overdueThreshold.toNanos();")],
   "S21_AbsurdPropertyValuesTests#S21_maxValueLimit*", None),
  ("S23/S26 gauges look the factories up at each read",
   [(A + 'metrics/ErrGroupMetricsAutoConfiguration.java', "			return this.found.stream().flatMap(", "			return this.factories.stream().flatMap(")],

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 
-from rulebreaks import SRC, broken_copy
+from breakrunner import SRC, broken_copy
 
 PC = 'sample-app/src/main/java/io/github/errgroup/sample/product/ProductController.java'
 GROUP = 'errgroup-core/src/main/java/io/github/errgroup/Group.java'

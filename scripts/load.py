@@ -38,7 +38,7 @@ invariant and the downstream counts still cover every task and call.
 Usage: python3 scripts/load.py [--requests 3000] [--concurrency 16] [--duration 60] [--seed 8]
        [--port 0] [--jar PATH] [--java PATH] [--jvm-args "..."] [--app-args "..."] [--budget 115]
 Example, virtual threads on JDK 25:
-  python3 scripts/load.py --java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java \\
+  python3 scripts/load.py --java "$JDK25_HOME/bin/java" \\
       --jvm-args=-Dspring.profiles.active=virtual
 (values that start with a dash need the --option=value form)
 """

@@ -3,11 +3,12 @@
 the repository, and runs the tests that name that rule: each must fail. Usage:
 python3 scripts/observability-rule-breaks.py [name-fragment ...]
 Takes about a minute per break on two cores."""
-from rulebreaks import run
+from breakrunner import run
 A = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/autoconfigure/'
-M, MA = A + 'metrics/ErrGroupMetrics.java', A + 'metrics/ErrGroupMetricsAutoConfiguration.java'
-O = A + 'observation/ErrGroupObservations.java'
-E, EA = A + 'actuate/ErrGroupsEndpoint.java', A + 'actuate/ErrGroupsEndpointAutoConfiguration.java'
+R = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/'
+M, MA = R + 'metrics/ErrGroupMetrics.java', A + 'metrics/ErrGroupMetricsAutoConfiguration.java'
+O = R + 'observation/ErrGroupObservations.java'
+E, EA = R + 'actuate/ErrGroupsEndpoint.java', A + 'actuate/ErrGroupsEndpointAutoConfiguration.java'
 # (name, [(file, old, new), ...], tests)
 muts = [
  ("S26 tasks dropped before they started are not counted when they finish",

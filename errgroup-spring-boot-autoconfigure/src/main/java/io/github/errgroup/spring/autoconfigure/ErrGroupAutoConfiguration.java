@@ -5,6 +5,7 @@ import java.util.concurrent.Executor;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.GroupCustomizer;
 import io.github.errgroup.GroupListener;
+import io.github.errgroup.spring.ErrGroupFactoryBuilderCustomizer;
 import io.github.errgroup.spring.autoconfigure.executor.ErrGroupExecutorAutoConfiguration;
 
 import org.springframework.beans.factory.ObjectProvider;

@@ -1,8 +1,5 @@
 package io.github.errgroup.spring.autoconfigure;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -21,6 +18,7 @@ import io.github.errgroup.GroupInfo;
 import io.github.errgroup.GroupListener;
 import io.github.errgroup.Task;
 import io.github.errgroup.TaskInfo;
+import io.github.errgroup.spring.ErrGroupFactoryBuilderCustomizer;
 import io.github.errgroup.spring.autoconfigure.context.ErrGroupContextPropagationAutoConfiguration;
 import io.github.errgroup.spring.autoconfigure.executor.ErrGroupExecutorAutoConfiguration;
 import org.junit.jupiter.api.Test;
@@ -34,6 +32,9 @@ import org.springframework.core.annotation.Order;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.core.task.TaskDecorator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The factory bean, its back-off and {@code errgroup.enabled} (S18), group profiles (S20), and the

@@ -1,6 +1,7 @@
 package io.github.errgroup.spring.autoconfigure.actuate;
 
 import io.github.errgroup.ErrGroupFactory;
+import io.github.errgroup.spring.actuate.ErrGroupsEndpoint;
 import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
 
 import org.springframework.beans.factory.ObjectProvider;

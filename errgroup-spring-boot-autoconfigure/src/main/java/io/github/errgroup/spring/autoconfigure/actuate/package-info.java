@@ -1,5 +1,6 @@
 /**
- * The {@code errgroups} actuator endpoint (S28): the open groups as a tree.
+ * Auto-configuration of the {@code errgroups} actuator endpoint
+ * ({@link io.github.errgroup.spring.actuate.ErrGroupsEndpoint}).
  */
 @NullMarked
 package io.github.errgroup.spring.autoconfigure.actuate;

@@ -1,7 +1,7 @@
 package io.github.errgroup.spring.autoconfigure.context;
 
+import io.github.errgroup.spring.ErrGroupFactoryBuilderCustomizer;
 import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
-import io.github.errgroup.spring.autoconfigure.ErrGroupFactoryBuilderCustomizer;
 import io.micrometer.context.ContextSnapshotFactory;
 
 import org.springframework.beans.factory.ObjectProvider;

@@ -7,6 +7,7 @@ import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.GroupInfo;
 import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
 import io.github.errgroup.spring.autoconfigure.ErrGroupProperties;
+import io.github.errgroup.spring.metrics.ErrGroupMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;

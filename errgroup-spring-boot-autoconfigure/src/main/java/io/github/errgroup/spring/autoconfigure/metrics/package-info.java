@@ -1,6 +1,6 @@
 /**
- * Micrometer meters of groups and tasks (S26): the {@code errgroup.*} counters, gauges and timer,
- * tagged by group name, with a bound on the number of names.
+ * Auto-configuration of the Micrometer meters of groups and tasks
+ * ({@link io.github.errgroup.spring.metrics.ErrGroupMetrics}), ordered after Boot's metrics.
  */
 @NullMarked
 package io.github.errgroup.spring.autoconfigure.metrics;

@@ -2,6 +2,9 @@ package io.github.errgroup.spring.autoconfigure.observation;
 
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
+import io.github.errgroup.spring.observation.ErrGroupObservations;
+import io.github.errgroup.spring.observation.GroupObservationConvention;
+import io.github.errgroup.spring.observation.TaskObservationConvention;
 import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;

@@ -1,7 +1,6 @@
 /**
- * Micrometer observations of groups and tasks (S27): {@code errgroup.group} and
- * {@code errgroup.task}, so that traces show the fan-out, documented by
- * {@link io.github.errgroup.spring.autoconfigure.observation.ErrGroupObservationDocumentation}.
+ * Auto-configuration of the observations of groups and tasks
+ * ({@link io.github.errgroup.spring.observation.ErrGroupObservations}).
  */
 @NullMarked
 package io.github.errgroup.spring.autoconfigure.observation;

@@ -1,11 +1,10 @@
 package io.github.errgroup.spring.autoconfigure.actuate;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.concurrent.CountDownLatch;
 
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
+import io.github.errgroup.spring.actuate.ErrGroupsEndpoint;
 import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
 import io.github.errgroup.spring.autoconfigure.executor.ErrGroupExecutorAutoConfiguration;
 import org.junit.jupiter.api.Test;
@@ -16,6 +15,8 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * S28: the {@code errgroups} endpoint exists once exposed, as Spring Boot's own endpoints do, and

@@ -1,8 +1,5 @@
 package io.github.errgroup.spring.autoconfigure.actuate;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
+import io.github.errgroup.spring.web.RequestEndedException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
@@ -29,6 +27,9 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * S28, the security side, with the real request filter (S24) naming the request's scope: whatever a

@@ -1,7 +1,5 @@
 package io.github.errgroup.spring.autoconfigure.metrics;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -10,6 +8,7 @@ import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
 import io.github.errgroup.spring.autoconfigure.executor.ErrGroupExecutorAutoConfiguration;
+import io.github.errgroup.spring.metrics.ErrGroupMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -22,6 +21,8 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.S
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * S26: when the meters are recorded (a {@code MeterRegistry} from Spring Boot's metrics, an

@@ -1,11 +1,14 @@
 package io.github.errgroup.spring.autoconfigure.observation;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
 import io.github.errgroup.spring.autoconfigure.executor.ErrGroupExecutorAutoConfiguration;
+import io.github.errgroup.spring.observation.DefaultGroupObservationConvention;
+import io.github.errgroup.spring.observation.ErrGroupObservations;
+import io.github.errgroup.spring.observation.ErrGroupObservationsTests;
+import io.github.errgroup.spring.observation.GroupObservationContext;
+import io.github.errgroup.spring.observation.GroupObservationConvention;
 import io.micrometer.common.KeyValues;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +18,8 @@ import org.springframework.boot.micrometer.observation.autoconfigure.Observation
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * S27: when groups and tasks are observed (an {@code ObservationRegistry} from Spring Boot, an

@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
 
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
-import io.github.errgroup.spring.autoconfigure.ErrGroupFactoryBuilderCustomizer;
+import io.github.errgroup.spring.ErrGroupFactoryBuilderCustomizer;
 import io.github.errgroup.spring.autoconfigure.executor.ErrGroupExecutorAutoConfiguration;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;

@@ -1,7 +1,9 @@
 package io.github.errgroup.spring.autoconfigure.web.client;
 
 import io.github.errgroup.spring.autoconfigure.ErrGroupProperties;
-import io.github.errgroup.spring.autoconfigure.web.RequestScopes;
+import io.github.errgroup.spring.web.client.DeadlineClientHttpRequestInterceptor;
+import io.github.errgroup.spring.web.client.DeadlineExchangeFilterFunction;
+import io.github.errgroup.spring.web.client.HttpComponentsAbortCustomizer;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -43,7 +45,7 @@ public final class ErrGroupHttpClientAutoConfiguration {
 		@ConditionalOnMissingBean(name = "errGroupRestClientCustomizer")
 		RestClientCustomizer errGroupRestClientCustomizer(ErrGroupProperties properties) {
 			DeadlineClientHttpRequestInterceptor interceptor = new DeadlineClientHttpRequestInterceptor(
-					RequestScopes.of(properties).headerName());
+					properties.getWeb().getDeadlineHeader());
 			return (builder) -> builder.requestInterceptor(interceptor);
 		}
 
@@ -51,7 +53,7 @@ public final class ErrGroupHttpClientAutoConfiguration {
 		@ConditionalOnMissingBean(name = "errGroupRestTemplateCustomizer")
 		RestTemplateCustomizer errGroupRestTemplateCustomizer(ErrGroupProperties properties) {
 			DeadlineClientHttpRequestInterceptor interceptor = new DeadlineClientHttpRequestInterceptor(
-					RequestScopes.of(properties).headerName());
+					properties.getWeb().getDeadlineHeader());
 			return (restTemplate) -> restTemplate.getInterceptors().add(interceptor);
 		}
 
@@ -78,7 +80,7 @@ public final class ErrGroupHttpClientAutoConfiguration {
 		@ConditionalOnMissingBean(name = "errGroupWebClientCustomizer")
 		WebClientCustomizer errGroupWebClientCustomizer(ErrGroupProperties properties) {
 			DeadlineExchangeFilterFunction filter = new DeadlineExchangeFilterFunction(
-					RequestScopes.of(properties).headerName());
+					properties.getWeb().getDeadlineHeader());
 			return (builder) -> builder.filter(filter);
 		}
 

@@ -1,6 +1,7 @@
 /**
- * Cancellation across the wire (S25): {@code RestClient} and {@code WebClient} calls made inside a
- * task carry the time left in a header and are aborted on the wire when the group is cancelled.
+ * Auto-configuration of outgoing calls made inside tasks: customizers that add
+ * the interceptor and filter of {@code io.github.errgroup.spring.web.client} to every {@code RestClient}, {@code RestTemplate} and
+ * {@code WebClient} built from Boot's builders.
  */
 @NullMarked
 package io.github.errgroup.spring.autoconfigure.web.client;

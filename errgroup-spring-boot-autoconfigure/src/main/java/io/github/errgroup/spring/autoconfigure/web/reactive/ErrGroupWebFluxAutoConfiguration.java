@@ -3,7 +3,10 @@ package io.github.errgroup.spring.autoconfigure.web.reactive;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
 import io.github.errgroup.spring.autoconfigure.ErrGroupProperties;
-import io.github.errgroup.spring.autoconfigure.web.RequestScopes;
+import io.github.errgroup.spring.web.RequestScopes;
+import io.github.errgroup.spring.web.reactive.ErrGroupRequestWebFilter;
+import io.github.errgroup.spring.web.reactive.ReactiveErrGroups;
+import io.github.errgroup.spring.web.reactive.RequestDeadlineWebExceptionHandler;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -39,7 +42,7 @@ public final class ErrGroupWebFluxAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ErrGroupRequestWebFilter errGroupRequestWebFilter(ErrGroupProperties properties) {
-		return new ErrGroupRequestWebFilter(RequestScopes.of(properties));
+		return new ErrGroupRequestWebFilter(new RequestScopes(properties.getWeb().getRequestTimeout(), properties.getWeb().getDeadlineHeader()));
 	}
 
 	@Bean

@@ -2,7 +2,10 @@ package io.github.errgroup.spring.autoconfigure.web.servlet;
 
 import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
 import io.github.errgroup.spring.autoconfigure.ErrGroupProperties;
-import io.github.errgroup.spring.autoconfigure.web.RequestScopes;
+import io.github.errgroup.spring.web.RequestScopes;
+import io.github.errgroup.spring.web.servlet.ErrGroupRequestFilter;
+import io.github.errgroup.spring.web.servlet.RequestDeadlineExceptionResolver;
+import io.github.errgroup.spring.web.servlet.RequestScopeCallableInterceptor;
 import jakarta.servlet.DispatcherType;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -43,7 +46,7 @@ public final class ErrGroupServletAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(name = "errGroupRequestFilter")
 	FilterRegistrationBean<ErrGroupRequestFilter> errGroupRequestFilter(ErrGroupProperties properties) {
-		ErrGroupRequestFilter filter = new ErrGroupRequestFilter(RequestScopes.of(properties));
+		ErrGroupRequestFilter filter = new ErrGroupRequestFilter(new RequestScopes(properties.getWeb().getRequestTimeout(), properties.getWeb().getDeadlineHeader()));
 		FilterRegistrationBean<ErrGroupRequestFilter> registration = new FilterRegistrationBean<>(filter);
 		registration.setOrder(filter.getOrder());
 		registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC);

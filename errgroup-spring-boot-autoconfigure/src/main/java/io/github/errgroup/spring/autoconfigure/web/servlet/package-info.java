@@ -1,6 +1,6 @@
 /**
- * Request-scoped cancellation for Spring MVC (S24): a filter gives each request its own cancellation
- * scope, bound to the threads that handle it and cancelled when the request ends.
+ * Auto-configuration of request scopes for Spring MVC
+ * ({@link io.github.errgroup.spring.web.servlet.ErrGroupRequestFilter}).
  */
 @NullMarked
 package io.github.errgroup.spring.autoconfigure.web.servlet;

@@ -1,8 +1,5 @@
 package io.github.errgroup.spring.autoconfigure.web.reactive;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -13,10 +10,11 @@ import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.GroupContext;
 import io.github.errgroup.Task;
-import io.github.errgroup.spring.autoconfigure.web.RequestEndedException;
-import io.github.errgroup.spring.autoconfigure.web.RequestEndedException.Reason;
 import io.github.errgroup.spring.autoconfigure.web.WebTestSupport;
 import io.github.errgroup.spring.autoconfigure.web.WebTestSupport.Recorder;
+import io.github.errgroup.spring.web.RequestEndedException;
+import io.github.errgroup.spring.web.RequestEndedException.Reason;
+import io.github.errgroup.spring.web.reactive.ReactiveErrGroups;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,6 +30,9 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * S24 on a real Reactor Netty server on a random port: a client that disconnects gets the request's

@@ -1,8 +1,0 @@
-/**
- * Request-scoped cancellation (S24) and deadlines across the wire (S25): what the servlet, reactive
- * and HTTP client integrations share.
- */
-@NullMarked
-package io.github.errgroup.spring.autoconfigure.web;
-
-import org.jspecify.annotations.NullMarked;

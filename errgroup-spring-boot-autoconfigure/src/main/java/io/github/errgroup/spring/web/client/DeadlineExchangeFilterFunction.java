@@ -1,0 +1,101 @@
+package io.github.errgroup.spring.web.client;
+
+import java.util.OptionalLong;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.github.errgroup.GroupContext;
+import io.github.errgroup.spring.web.RequestScopes;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.util.StringUtils;
+import org.springframework.web.reactive.function.client.ClientRequest;
+import org.springframework.web.reactive.function.client.ClientResponse;
+import org.springframework.web.reactive.function.client.ExchangeFilterFunction;
+import org.springframework.web.reactive.function.client.ExchangeFunction;
+
+/**
+ * Makes a {@code WebClient} call honour the group it is made in (S25): the context current on the
+ * subscribing thread (a task, which is where {@code block()} subscribes), or else the request's
+ * context found in the Reactor {@code Context} (WebFlux). The request carries the whole milliseconds
+ * left before the context's deadline in the deadline header, and when the context is cancelled the
+ * exchange, or the reading of its body, is cancelled, which closes the connection, and fails with a
+ * {@link CancellationException} whose cause is the context's, which the core counts as cancelled.
+ */
+public final class DeadlineExchangeFilterFunction implements ExchangeFilterFunction {
+
+	private final @Nullable String headerName;
+
+	/**
+	 * Creates the filter of the calls made inside tasks.
+	 * @param headerName the deadline header to send the time left in (S25), or {@code null} or empty to
+	 * send none
+	 */
+	public DeadlineExchangeFilterFunction(@Nullable String headerName) {
+		this.headerName = StringUtils.hasText(headerName) ? headerName : null;
+	}
+
+	@Override
+	public Mono<ClientResponse> filter(ClientRequest request, ExchangeFunction next) {
+		return Mono.deferContextual((reactorContext) -> {
+			GroupContext context = GroupContext.current()
+				.orElseGet(() -> reactorContext.<GroupContext>getOrEmpty(GroupContext.class).orElse(null));
+			if (context == null) {
+				return next.exchange(request);
+			}
+			String call = request.method() + " " + request.url();
+			ClientRequest sent = withDeadline(request, context);
+			return Mono.firstWithSignal(next.exchange(sent), cancelled(context, call))
+				.map((response) -> response.mutate().body((body) -> abortable(body, context, call)).build());
+		});
+	}
+
+	private ClientRequest withDeadline(ClientRequest request, GroupContext context) {
+		if (this.headerName == null || request.headers().containsHeader(this.headerName)) {
+			return request;
+		}
+		OptionalLong left = RequestScopes.millisLeft(context);
+		if (left.isEmpty()) {
+			return request;
+		}
+		return ClientRequest.from(request).header(this.headerName, Long.toString(left.getAsLong())).build();
+	}
+
+	/** Fails when the context is cancelled; never emits otherwise. Unsubscribing removes the callback. */
+	private static <T> Mono<T> cancelled(GroupContext context, String call) {
+		return Mono.create((sink) -> {
+			GroupContext.Registration registration = context.onCancel(() -> sink.error(aborted(context, call)));
+			sink.onDispose(registration::close);
+		});
+	}
+
+	/**
+	 * The body, cut off when the context is cancelled: its subscription is cancelled (the connection
+	 * closes) and it fails rather than end as if it were complete.
+	 */
+	private static Flux<DataBuffer> abortable(Flux<DataBuffer> body, GroupContext context, String call) {
+		return Flux.defer(() -> {
+			AtomicBoolean cut = new AtomicBoolean();
+			Mono<Void> cancellation = Mono.create((sink) -> {
+				GroupContext.Registration registration = context.onCancel(() -> {
+					cut.set(true);
+					sink.success();
+				});
+				sink.onDispose(registration::close);
+			});
+			return body.takeUntilOther(cancellation)
+				.concatWith(Mono.defer(() -> cut.get() ? Mono.error(aborted(context, call)) : Mono.empty()));
+		});
+	}
+
+	private static CancellationException aborted(GroupContext context, String call) {
+		CancellationException ex = new CancellationException(
+				call + " was aborted: '" + context.groupName() + "' was cancelled");
+		ex.initCause(context.cause());
+		return ex;
+	}
+
+}
