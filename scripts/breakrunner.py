@@ -3,6 +3,7 @@ repository and runs the tests named after it, which must fail. Each script lists
 (name, [(file, old, new), ...], tests, jdk_home or None) and calls run(). With --check, a script only
 says whether each break's edits still apply to the tree."""
 import glob
+import hashlib
 import os
 import re
 import shutil
@@ -21,6 +22,11 @@ def jdk25_home():
         if c and os.access(os.path.join(c, 'bin', 'java'), os.X_OK):
             return c
     sys.exit('no JDK 25 found: set JDK25_HOME')
+
+
+def scratch_dir(name):
+    """A scratch folder of this checkout's own, so that two work trees can run their breaks at once."""
+    return os.path.join(tempfile.gettempdir(), name + '-' + hashlib.sha1(SRC.encode()).hexdigest()[:8])
 
 
 def broken_copy(dst, edits):
@@ -55,7 +61,7 @@ def run(breaks, module, scratch_name):
     if sys.argv[1:] == ['--check']:
         check(breaks)
     only = sys.argv[1:]
-    dst = os.path.join(tempfile.gettempdir(), scratch_name)
+    dst = scratch_dir(scratch_name)
     results = []
     for name, edits, tests, jdk in breaks:
         if only and not any(o in name for o in only):

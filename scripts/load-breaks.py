@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 
-from breakrunner import SRC, broken_copy
+from breakrunner import SRC, broken_copy, scratch_dir
 
 PC = 'sample-app/src/main/java/io/github/errgroup/sample/product/ProductController.java'
 GROUP = 'errgroup-core/src/main/java/io/github/errgroup/Group.java'
@@ -55,7 +55,7 @@ def main():
     for name, edits, expected in BREAKS:
         if only and not any(o in name for o in only):
             continue
-        dst = os.path.join(tempfile.gettempdir(), 'errgroup-load-breaks')
+        dst = scratch_dir('errgroup-load-breaks')
         missing = broken_copy(dst, edits)
         if missing:
             results.append((name, 'PATTERN NOT FOUND', missing))
