@@ -1,7 +1,5 @@
 package io.github.errgroup.benchmarks;
 
-import io.github.errgroup.ErrGroup;
-import io.github.errgroup.ErrGroupException;
 import io.github.errgroup.ErrGroupFactory;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -22,13 +20,15 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Cancel latency on virtual threads (JDK 25): as {@link CancelLatencyBenchmark}, {@value #SIBLINGS}
- * parked siblings, one more fails, measured until the owner returns with every sibling finished.
+ * Cancel latency on virtual threads (JDK 25): as {@link CancelLatencyBenchmark},
+ * {@value CancelLatencyBenchmark#SIBLINGS} parked siblings, one more fails, measured until the owner
+ * returns with every sibling finished.
  *
  * <ul>
  * <li>{@code structuredTaskScope}, the reference: {@code fork(failing)}, {@code join()} throws
  * {@code FailedException}, {@code close()} waits for the interrupted threads.</li>
- * <li>{@code errGroup}: a group on {@code Executors.newVirtualThreadPerTaskExecutor()}.</li>
+ * <li>{@code errGroup}: a group on {@code Executors.newVirtualThreadPerTaskExecutor()}, as
+ * {@link CancelLatencyBenchmark}'s on its pool.</li>
  * </ul>
  */
 @BenchmarkMode(Mode.SampleTime)
@@ -37,8 +37,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 3, jvmArgsAppend = { "--enable-preview", "-Xms1g", "-Xmx1g" })
 public class VirtualThreadCancelLatencyBenchmark {
-
-	static final int SIBLINGS = 15;
 
 	/** A scope opened and closed by the benchmark thread, which owns it (a scope is confined to its owner). */
 	@State(Scope.Thread)
@@ -49,8 +47,8 @@ public class VirtualThreadCancelLatencyBenchmark {
 		@Setup(Level.Invocation)
 		public void park() throws InterruptedException {
 			this.scope = StructuredTaskScope.open();
-			CountDownLatch parked = new CountDownLatch(SIBLINGS);
-			for (int i = 0; i < SIBLINGS; i++) {
+			CountDownLatch parked = new CountDownLatch(CancelLatencyBenchmark.SIBLINGS);
+			for (int i = 0; i < CancelLatencyBenchmark.SIBLINGS; i++) {
 				this.scope.fork(() -> {
 					parked.countDown();
 					Work.NEVER.await();
@@ -63,31 +61,14 @@ public class VirtualThreadCancelLatencyBenchmark {
 	}
 
 	@State(Scope.Thread)
-	public static class GroupSiblings {
+	public static class GroupSiblings extends CancelLatencyBenchmark.ParkedGroup {
 
 		ExecutorService virtualThreads;
-
-		ErrGroupFactory factory;
-
-		ErrGroup group;
 
 		@Setup(Level.Trial)
 		public void setUp() {
 			this.virtualThreads = Executors.newVirtualThreadPerTaskExecutor();
 			this.factory = ErrGroupFactory.create(this.virtualThreads);
-		}
-
-		@Setup(Level.Invocation)
-		public void park() throws InterruptedException {
-			this.group = this.factory.newGroup("cancel-latency");
-			CountDownLatch parked = new CountDownLatch(SIBLINGS);
-			for (int i = 0; i < SIBLINGS; i++) {
-				this.group.go(() -> {
-					parked.countDown();
-					Work.NEVER.await();
-				});
-			}
-			parked.await();
 		}
 
 		@TearDown(Level.Trial)
@@ -112,14 +93,7 @@ public class VirtualThreadCancelLatencyBenchmark {
 
 	@Benchmark
 	public Object errGroup(GroupSiblings s) {
-		s.group.go(Work.FAIL);
-		try {
-			s.group.await();
-		}
-		catch (ErrGroupException expected) {
-			return expected;
-		}
-		throw new AssertionError("await() returned normally although a task failed");
+		return CancelLatencyBenchmark.failAndAwait(s.group);
 	}
 
 }

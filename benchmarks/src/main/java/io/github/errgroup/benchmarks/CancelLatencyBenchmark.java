@@ -100,17 +100,15 @@ public class CancelLatencyBenchmark {
 
 	}
 
-	@State(Scope.Thread)
-	public static class GroupSiblings {
+	/**
+	 * The group's side, on the executor a subclass gives the {@link #factory}: before each invocation,
+	 * {@value #SIBLINGS} siblings parked in a new group.
+	 */
+	public abstract static class ParkedGroup {
 
 		ErrGroupFactory factory;
 
 		ErrGroup group;
-
-		@Setup(Level.Trial)
-		public void setUp(Pool pool) {
-			this.factory = ErrGroupFactory.create(pool.executor);
-		}
 
 		@Setup(Level.Invocation)
 		public void park() throws InterruptedException {
@@ -123,6 +121,16 @@ public class CancelLatencyBenchmark {
 				});
 			}
 			parked.await();
+		}
+
+	}
+
+	@State(Scope.Thread)
+	public static class GroupSiblings extends ParkedGroup {
+
+		@Setup(Level.Trial)
+		public void setUp(Pool pool) {
+			this.factory = ErrGroupFactory.create(pool.executor);
 		}
 
 		@TearDown(Level.Trial)
@@ -151,9 +159,14 @@ public class CancelLatencyBenchmark {
 
 	@Benchmark
 	public Object errGroup(GroupSiblings s) {
-		s.group.go(Work.FAIL);
+		return failAndAwait(s.group);
+	}
+
+	/** The errGroup contender: one more task fails; {@code await()} throws once every sibling has ended. */
+	static Object failAndAwait(ErrGroup group) {
+		group.go(Work.FAIL);
 		try {
-			s.group.await();
+			group.await();
 		}
 		catch (ErrGroupException expected) {
 			return expected;

@@ -10,20 +10,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupException;
 import io.github.errgroup.ErrGroupFactory;
-import io.github.errgroup.GroupListener;
 import io.github.errgroup.Task;
-import io.github.errgroup.TaskInfo;
 import io.github.errgroup.spring.autoconfigure.web.WebTestSupport;
 import io.github.errgroup.spring.autoconfigure.web.WebTestSupport.Recorder;
 import io.micrometer.core.instrument.Counter;
@@ -32,6 +27,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -56,6 +52,8 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @Timeout(180)
 class S23_ContextClosedMidFanOutWebTests {
+
+	private static final Logger measured = WebTestSupport.measurements(S23_ContextClosedMidFanOutWebTests.class);
 
 	private static final String POOL = "closing-pool-";
 
@@ -104,7 +102,6 @@ class S23_ContextClosedMidFanOutWebTests {
 	private long closeMidFanOut(ConfigurableApplicationContext app, Blocked blocked, String shutdown)
 			throws Exception {
 		Recorder recorder = app.getBean(Recorder.class);
-		Counts counts = app.getBean(Counts.class);
 		MeterRegistry registry = app.getBean(MeterRegistry.class);
 		ErrGroupFactory factory = app.getBean(ErrGroupFactory.class);
 		HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -136,7 +133,7 @@ class S23_ContextClosedMidFanOutWebTests {
 			assertThat(recorder.running("closing")).as("the stubborn task still runs").isEqualTo(1);
 			assertThatIllegalStateException().isThrownBy(() -> factory.newGroup("late"))
 				.withMessageContaining("shut down");
-			System.out.printf("S23 %s: groups cancelled %d ms after close() began%n", shutdown, cancelledAfter);
+			measured.debug("S23 {}: groups cancelled {} ms after close() began", shutdown, cancelledAfter);
 		}
 		finally {
 			blocked.releaseStubborn.countDown();
@@ -152,15 +149,15 @@ class S23_ContextClosedMidFanOutWebTests {
 			.hasMessageContaining("application is shutting down");
 		assertThat(recorder.finishedIn("closing", Task.State.SUCCESS)).isEqualTo(1); // the stubborn one, at last
 		for (String group : List.of("closing", "closing-nested")) {
-			assertThat(counts.spawned(group)).as(group).isEqualTo(counts.finished(group))
-				.isEqualTo(counts.finished(group, Task.State.SUCCESS) + counts.finished(group, Task.State.FAILED)
-						+ counts.finished(group, Task.State.CANCELLED));
-			assertThat(spawned(registry, group)).as(group).isEqualTo(counts.spawned(group))
+			assertThat(recorder.spawned(group)).as(group).isEqualTo(recorder.finished(group).size())
+				.isEqualTo(recorder.finishedIn(group, Task.State.SUCCESS)
+						+ recorder.finishedIn(group, Task.State.FAILED) + recorder.finishedIn(group, Task.State.CANCELLED));
+			assertThat(spawned(registry, group)).as(group).isEqualTo(recorder.spawned(group))
 				.isEqualTo(durations(registry, group, "success") + durations(registry, group, "failure")
 						+ durations(registry, group, "cancelled"));
 		}
-		assertThat(counts.spawned("closing")).isEqualTo(5);
-		assertThat(counts.finished("closing", Task.State.FAILED)).isZero();
+		assertThat(recorder.spawned("closing")).isEqualTo(5);
+		assertThat(recorder.finishedIn("closing", Task.State.FAILED)).isZero();
 		assertThat(registry.get("errgroup.tasks.active").tag("group", "closing").gauge().value()).isZero();
 		assertThat(registry.get("errgroup.groups.active").tag("group", "closing").gauge().value()).isZero();
 
@@ -168,9 +165,9 @@ class S23_ContextClosedMidFanOutWebTests {
 		long threadsGone = millisSince(closing);
 		String clientGot = answer.handle((response, failure) -> (failure != null) ? failure.toString()
 				: Integer.toString(response.statusCode())).get(BOUNDED.toSeconds(), TimeUnit.SECONDS);
-		System.out.printf("S23 %s: close() returned after %d ms, the last pool thread was gone after %d ms; "
-				+ "the client got %s; %d tasks spawned%n", shutdown, closed, threadsGone, clientGot,
-				counts.spawned("closing") + counts.spawned("closing-nested"));
+		measured.debug("S23 {}: close() returned after {} ms, the last pool thread was gone after {} ms; "
+				+ "the client got {}; {} tasks spawned", shutdown, closed, threadsGone, clientGot,
+				recorder.spawned("closing") + recorder.spawned("closing-nested"));
 		return cancelledAfter;
 	}
 
@@ -211,42 +208,6 @@ class S23_ContextClosedMidFanOutWebTests {
 
 	}
 
-	/** Tasks spawned and finished, by group and final state. */
-	static final class Counts implements GroupListener {
-
-		private final Map<String, AtomicInteger> spawned = new ConcurrentHashMap<>();
-
-		private final Map<String, AtomicInteger> finished = new ConcurrentHashMap<>();
-
-		@Override
-		public void taskSpawned(TaskInfo task) {
-			this.spawned.computeIfAbsent(task.group().name(), (n) -> new AtomicInteger()).incrementAndGet();
-		}
-
-		@Override
-		public void taskFinished(TaskInfo task) {
-			this.finished.computeIfAbsent(task.group().name() + "/" + task.state(), (n) -> new AtomicInteger())
-				.incrementAndGet();
-		}
-
-		int spawned(String group) {
-			return this.spawned.getOrDefault(group, new AtomicInteger()).get();
-		}
-
-		int finished(String group, Task.State state) {
-			return this.finished.getOrDefault(group + "/" + state, new AtomicInteger()).get();
-		}
-
-		int finished(String group) {
-			int all = 0;
-			for (Task.State state : Task.State.values()) {
-				all += finished(group, state);
-			}
-			return all;
-		}
-
-	}
-
 	@Configuration(proxyBeanMethods = false)
 	@EnableAutoConfiguration
 	@Import(FanOut.class)
@@ -260,11 +221,6 @@ class S23_ContextClosedMidFanOutWebTests {
 		@Bean
 		Recorder recorder() {
 			return new Recorder();
-		}
-
-		@Bean
-		Counts counts() {
-			return new Counts();
 		}
 
 		@Bean

@@ -33,6 +33,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
 import org.slf4j.MDC;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -73,6 +74,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Timeout(120)
 class S22_NoLeakBetweenRequestsWebTests {
 
+	private static final Logger measured = WebTestSupport.measurements(S22_NoLeakBetweenRequestsWebTests.class);
+
 	private static final int REQUESTS_AT_ONCE = 12;
 
 	private static final int ROUNDS = 4;
@@ -87,9 +90,9 @@ class S22_NoLeakBetweenRequestsWebTests {
 	void S22_S16_onAOneThreadPool_withTheWaitersHelping_noTaskSeesAnotherRequestsContext() throws Exception {
 		Seen seen = fanOut(OnAPool.class, "errgroup.executor.pool.core-size=1", "errgroup.executor.pool.max-size=1");
 		assertThat(seen.wrong).isEmpty();
-		System.out.printf("S22 one-thread pool: %d requests, %d tasks, %d on the pool thread (serving %d requests),"
-				+ " %d on their request's own thread%n", REQUESTS_AT_ONCE * ROUNDS, seen.tasks.get(),
-				seen.onPool.get(), seen.requestsServedByThePool.size(), seen.onRequestThread.get());
+		measured.debug("S22 one-thread pool: {} requests, {} tasks, {} on the pool thread (serving {} requests),"
+				+ " {} on their request's own thread", REQUESTS_AT_ONCE * ROUNDS, seen.tasks.get(), seen.onPool.get(),
+				seen.requestsServedByThePool.size(), seen.onRequestThread.get());
 		assertThat(seen.tasks).hasValue(REQUESTS_AT_ONCE * ROUNDS * TASKS);
 		// The pool thread is idle when a round starts and takes that round's first task: tasks of
 		// different requests, in turn, on one thread.
@@ -104,7 +107,7 @@ class S22_NoLeakBetweenRequestsWebTests {
 			throws Exception {
 		Seen seen = fanOut(Rejecting.class);
 		assertThat(seen.wrong).isEmpty();
-		System.out.printf("S22 rejecting executor: %d requests, %d tasks, all on their request's own thread: %d%n",
+		measured.debug("S22 rejecting executor: {} requests, {} tasks, all on their request's own thread: {}",
 				REQUESTS_AT_ONCE * ROUNDS, seen.tasks.get(), seen.onRequestThread.get());
 		assertThat(seen.tasks).hasValue(REQUESTS_AT_ONCE * ROUNDS * TASKS);
 		assertThat(seen.onRequestThread).hasValue(REQUESTS_AT_ONCE * ROUNDS * TASKS);

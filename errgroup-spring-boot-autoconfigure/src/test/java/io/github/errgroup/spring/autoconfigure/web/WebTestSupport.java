@@ -11,16 +11,24 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import io.github.errgroup.GroupContext;
 import io.github.errgroup.GroupInfo;
 import io.github.errgroup.GroupListener;
 import io.github.errgroup.Task;
 import io.github.errgroup.TaskInfo;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -28,12 +36,13 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Real servers on random ports, real HTTP clients, and a listener that records what the groups did.
+ * Real servers on random ports, real HTTP clients, a listener that records what the groups did, and
+ * where the tests report what they measured.
  */
 public final class WebTestSupport {
 
 	/** Boot would pick Tomcat for a reactive application too; the reactive tests run on Netty. */
-	private static final String NOT_TOMCAT = "spring.autoconfigure.exclude="
+	public static final String NOT_TOMCAT = "spring.autoconfigure.exclude="
 			+ "org.springframework.boot.tomcat.autoconfigure.reactive.TomcatReactiveWebServerAutoConfiguration";
 
 	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -69,14 +78,25 @@ public final class WebTestSupport {
 		return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
 	}
 
+	/** What a test endpoint answers about a context: {@code "<group name>|<ms left to its deadline, or -1>"}. */
+	public static String nameAndMillisLeft(GroupContext context) {
+		return context.groupName() + "|"
+				+ context.deadline().map((d) -> Duration.between(Instant.now(), d).toMillis()).orElse(-1L);
+	}
+
 	/**
-	 * Sends a GET on a raw socket and returns the socket, so that the test can hang up mid-request.
+	 * Sends a GET, with headers given as name and value, on a raw socket and returns the socket, so that
+	 * the test can hang up mid-request.
 	 */
-	public static Socket openGet(int port, String path) throws IOException {
+	public static Socket openGet(int port, String path, String... headers) throws IOException {
+		StringBuilder request = new StringBuilder("GET ").append(path)
+			.append(" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+		for (int i = 0; i < headers.length; i += 2) {
+			request.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+		}
 		Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
 		OutputStream out = socket.getOutputStream();
-		out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-			.getBytes(StandardCharsets.US_ASCII));
+		out.write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
 		out.flush();
 		return socket;
 	}
@@ -88,12 +108,61 @@ public final class WebTestSupport {
 	}
 
 	/**
-	 * Records the groups and tasks by group name: what each group was cancelled with, and each task's
-	 * final state, with when it started and finished.
+	 * One application for a whole test class, started as {@link #start} does before the class's first
+	 * test and closed after its last: {@code @RegisterExtension static final Server server = new Server(...)}.
+	 */
+	public static final class Server implements BeforeAllCallback, AfterAllCallback {
+
+		private final Class<?> configuration;
+
+		private final WebApplicationType type;
+
+		private final String[] properties;
+
+		private ConfigurableApplicationContext app;
+
+		public Server(Class<?> configuration, WebApplicationType type, String... properties) {
+			this.configuration = configuration;
+			this.type = type;
+			this.properties = properties;
+		}
+
+		@Override
+		public void beforeAll(ExtensionContext context) {
+			this.app = start(this.configuration, this.type, this.properties);
+		}
+
+		@Override
+		public void afterAll(ExtensionContext context) {
+			if (this.app != null) {
+				this.app.close();
+			}
+		}
+
+		public int port() {
+			return WebTestSupport.port(this.app);
+		}
+
+	}
+
+	/**
+	 * Where a test reports what it measured (latencies, counts, what a server answered): DEBUG, which
+	 * the tests' {@code logging.level.root=warn} keeps out of the build's output. To see it, run the
+	 * tests with {@code -Dlogging.level.errgroup.measurements=debug}.
+	 */
+	public static Logger measurements(Class<?> test) {
+		return LoggerFactory.getLogger("errgroup.measurements." + test.getSimpleName());
+	}
+
+	/**
+	 * Records the groups and tasks by group name: what each group was cancelled with, how many tasks
+	 * were spawned, and each task's final state, with when it started and finished.
 	 */
 	public static final class Recorder implements GroupListener {
 
 		private final Map<String, Throwable> causes = new ConcurrentHashMap<>();
+
+		private final Map<String, AtomicInteger> spawned = new ConcurrentHashMap<>();
 
 		private final Map<String, List<TaskInfo>> started = new ConcurrentHashMap<>();
 
@@ -112,6 +181,11 @@ public final class WebTestSupport {
 		}
 
 		@Override
+		public void taskSpawned(TaskInfo task) {
+			this.spawned.computeIfAbsent(task.group().name(), (n) -> new AtomicInteger()).incrementAndGet();
+		}
+
+		@Override
 		public void taskStarted(TaskInfo task) {
 			this.started.computeIfAbsent(task.group().name(), (n) -> new CopyOnWriteArrayList<>()).add(task);
 		}
@@ -127,6 +201,11 @@ public final class WebTestSupport {
 
 		public GroupInfo group(String group) {
 			return this.groups.get(group);
+		}
+
+		public int spawned(String group) {
+			AtomicInteger spawned = this.spawned.get(group);
+			return (spawned != null) ? spawned.get() : 0;
 		}
 
 		public int started(String group) {
@@ -151,6 +230,7 @@ public final class WebTestSupport {
 
 		public void clear() {
 			this.causes.clear();
+			this.spawned.clear();
 			this.started.clear();
 			this.finished.clear();
 			this.groups.clear();

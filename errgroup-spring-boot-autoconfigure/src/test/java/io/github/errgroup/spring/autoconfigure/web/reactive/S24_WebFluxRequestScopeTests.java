@@ -3,28 +3,26 @@ package io.github.errgroup.spring.autoconfigure.web.reactive;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.TimeoutException;
 
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
-import io.github.errgroup.GroupContext;
 import io.github.errgroup.Task;
 import io.github.errgroup.spring.autoconfigure.web.WebTestSupport;
 import io.github.errgroup.spring.autoconfigure.web.WebTestSupport.Recorder;
+import io.github.errgroup.spring.autoconfigure.web.WebTestSupport.Server;
 import io.github.errgroup.spring.web.RequestEndedException;
 import io.github.errgroup.spring.web.RequestEndedException.Reason;
 import io.github.errgroup.spring.web.reactive.ReactiveErrGroups;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
 import reactor.core.publisher.Mono;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -41,24 +39,12 @@ import static org.awaitility.Awaitility.await;
 @Timeout(60)
 class S24_WebFluxRequestScopeTests {
 
+	private static final Logger measured = WebTestSupport.measurements(S24_WebFluxRequestScopeTests.class);
+
 	static final Recorder recorder = new Recorder();
 
-	static ConfigurableApplicationContext app;
-
-	static int port;
-
-	@BeforeAll
-	static void start() {
-		app = WebTestSupport.start(App.class, WebApplicationType.REACTIVE, "errgroup.web.request-timeout=5s");
-		port = WebTestSupport.port(app);
-	}
-
-	@AfterAll
-	static void stop() {
-		if (app != null) {
-			app.close();
-		}
-	}
+	@RegisterExtension
+	static final Server server = new Server(App.class, WebApplicationType.REACTIVE, "errgroup.web.request-timeout=5s");
 
 	@BeforeEach
 	void clear() {
@@ -68,13 +54,13 @@ class S24_WebFluxRequestScopeTests {
 	@Test
 	void S24_clientDisconnect_interruptsTheRequestsRunningTasksWithinASecond_countedCancelled() throws Exception {
 		long leftAt;
-		try (Socket socket = WebTestSupport.openGet(port, "/slow")) {
+		try (Socket socket = WebTestSupport.openGet(server.port(), "/slow")) {
 			assertThat(socket.isConnected()).isTrue();
 			await().atMost(Duration.ofSeconds(5)).until(() -> recorder.started("slow") == 2);
 			leftAt = System.nanoTime();
 		} // hang up mid-request
 		await().atMost(Duration.ofSeconds(1)).until(() -> recorder.finished("slow").size() == 2);
-		System.out.printf("S24 WebFlux on Netty: the client's disconnect interrupted both tasks %d ms after it hung up%n",
+		measured.debug("S24 WebFlux on Netty: the client's disconnect interrupted both tasks {} ms after it hung up",
 				(System.nanoTime() - leftAt) / 1_000_000);
 		assertThat(recorder.finishedIn("slow", Task.State.CANCELLED)).isEqualTo(2);
 		assertThat(recorder.cause("slow")).isInstanceOfSatisfying(RequestEndedException.class,
@@ -84,7 +70,7 @@ class S24_WebFluxRequestScopeTests {
 
 	@Test
 	void S24_reactiveHandler_fansOutAndAnswersWithoutBlocking() throws Exception {
-		HttpResponse<String> response = WebTestSupport.get(port, "/fan-out");
+		HttpResponse<String> response = WebTestSupport.get(server.port(), "/fan-out");
 		assertThat(response.statusCode()).isEqualTo(200);
 		assertThat(response.body()).isEqualTo("a+b from GET /fan-out");
 		assertThat(recorder.finishedIn("fan-out", Task.State.SUCCESS)).isEqualTo(2);
@@ -92,7 +78,7 @@ class S24_WebFluxRequestScopeTests {
 
 	@Test
 	void S24_blockingAwaitOnAnEventLoopThread_throwsAtOnce_pointingToAwaitAsync() throws Exception {
-		HttpResponse<String> response = WebTestSupport.get(port, "/blocking-await");
+		HttpResponse<String> response = WebTestSupport.get(server.port(), "/blocking-await");
 		assertThat(response.statusCode()).isEqualTo(200);
 		assertThat(response.body()).startsWith("refused:")
 			.contains("awaitAsync()")
@@ -102,9 +88,9 @@ class S24_WebFluxRequestScopeTests {
 	@Test
 	void S24_requestDeadline_cancelsWithATimeoutException_andAnswers503ByDefault() throws Exception {
 		long start = System.nanoTime();
-		HttpResponse<String> response = WebTestSupport.get(port, "/deadline", "Request-Timeout", "300");
+		HttpResponse<String> response = WebTestSupport.get(server.port(), "/deadline", "Request-Timeout", "300");
 		long took = (System.nanoTime() - start) / 1_000_000;
-		System.out.printf("S24 WebFlux deadline of 300 ms: answered %d after %d ms%n", response.statusCode(), took);
+		measured.debug("S24 WebFlux deadline of 300 ms: answered {} after {} ms", response.statusCode(), took);
 		assertThat(response.statusCode()).isEqualTo(503);
 		assertThat(recorder.cause("deadline")).isInstanceOf(TimeoutException.class);
 		assertThat(recorder.finishedIn("deadline", Task.State.CANCELLED)).isEqualTo(1);
@@ -112,10 +98,10 @@ class S24_WebFluxRequestScopeTests {
 
 	@Test
 	void S25_theExchangesContext_hasTheHeadersDeadline_cappedByTheRequestTimeout() throws Exception {
-		assertThat(millisLeft(WebTestSupport.get(port, "/context", "Request-Timeout", "800"))).isBetween(1L, 800L);
-		assertThat(millisLeft(WebTestSupport.get(port, "/context", "Request-Timeout", "9999999"))).isBetween(3000L,
+		assertThat(millisLeft(WebTestSupport.get(server.port(), "/context", "Request-Timeout", "800"))).isBetween(1L, 800L);
+		assertThat(millisLeft(WebTestSupport.get(server.port(), "/context", "Request-Timeout", "9999999"))).isBetween(3000L,
 				5000L);
-		assertThat(millisLeft(WebTestSupport.get(port, "/context", "Request-Timeout", "soon"))).isBetween(3000L,
+		assertThat(millisLeft(WebTestSupport.get(server.port(), "/context", "Request-Timeout", "soon"))).isBetween(3000L,
 				5000L);
 	}
 
@@ -195,9 +181,7 @@ class S24_WebFluxRequestScopeTests {
 
 		@GetMapping("/context")
 		String context(ServerWebExchange exchange) {
-			GroupContext context = ReactiveErrGroups.requestContext(exchange).orElseThrow();
-			return context.groupName() + "|"
-					+ context.deadline().map((d) -> Duration.between(Instant.now(), d).toMillis()).orElse(-1L);
+			return WebTestSupport.nameAndMillisLeft(ReactiveErrGroups.requestContext(exchange).orElseThrow());
 		}
 
 	}

@@ -19,14 +19,14 @@ import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.GroupContext;
 import io.github.errgroup.Task;
 import io.github.errgroup.spring.autoconfigure.web.WebTestSupport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.github.errgroup.spring.autoconfigure.web.WebTestSupport.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -44,35 +44,25 @@ import org.springframework.web.bind.annotation.RestController;
 @Timeout(120)
 class S25_HostileDeadlineHeaderWebTests {
 
+	private static final Logger measured = WebTestSupport.measurements(S25_HostileDeadlineHeaderWebTests.class);
+
 	private static final Duration ANSWERED_WITHIN = Duration.ofSeconds(10);
 
 	private static final Pattern LEFT = Pattern.compile("left=(none|\\d+)");
 
 	private static final long HUNDRED_THOUSAND_DAYS = Duration.ofDays(100_000).toMillis();
 
-	static ConfigurableApplicationContext uncapped;
+	@RegisterExtension
+	static final Server uncapped = new Server(App.class, WebApplicationType.SERVLET);
 
-	static ConfigurableApplicationContext capped;
-
-	@BeforeAll
-	static void start() {
-		uncapped = WebTestSupport.start(App.class, WebApplicationType.SERVLET);
-		capped = WebTestSupport.start(App.class, WebApplicationType.SERVLET, "errgroup.web.request-timeout=100000d");
-	}
-
-	@AfterAll
-	static void stop() {
-		for (ConfigurableApplicationContext app : new ConfigurableApplicationContext[] { uncapped, capped }) {
-			if (app != null) {
-				app.close();
-			}
-		}
-	}
+	@RegisterExtension
+	static final Server capped = new Server(App.class, WebApplicationType.SERVLET,
+			"errgroup.web.request-timeout=100000d");
 
 	@Test
 	void S25_zeroLeft_answers503AtOnce_withAndWithoutARequestTimeout() throws Exception {
-		for (ConfigurableApplicationContext app : List.of(uncapped, capped)) {
-			Answer answer = send(app, "Request-Timeout: 0");
+		for (Server server : List.of(uncapped, capped)) {
+			Answer answer = send(server, "Request-Timeout: 0");
 			assertThat(answer.status).isEqualTo(503);
 		}
 	}
@@ -109,14 +99,14 @@ class S25_HostileDeadlineHeaderWebTests {
 
 	@Test
 	void S25_aHeaderOverTomcatsLimit_isRefusedByTomcat_andTheServerGoesOnAnswering() throws Exception {
-		for (ConfigurableApplicationContext app : List.of(uncapped, capped)) {
-			Answer answer = send(app, "Request-Timeout: " + "9".repeat(9000));
+		for (Server server : List.of(uncapped, capped)) {
+			Answer answer = send(server, "Request-Timeout: " + "9".repeat(9000));
 			// Refused before the application sees it; Tomcat may also reset the connection while the
 			// rest is still being sent. Either way: answered, not hung.
-			System.out.println("S25 a 9000-digit header: " + ((answer.status == Answer.RESET) ? "connection reset"
-					: "Tomcat answered " + answer.status));
+			measured.debug("S25 a 9000-digit header: {}",
+					(answer.status == Answer.RESET) ? "connection reset" : "Tomcat answered " + answer.status);
 			assertThat(answer.status).isIn(400, 431, Answer.RESET);
-			assertThat(send(app, "Request-Timeout: 3000").leftMillis()).isBetween(1L, 3000L);
+			assertThat(send(server, "Request-Timeout: 3000").leftMillis()).isBetween(1L, 3000L);
 		}
 	}
 
@@ -130,13 +120,13 @@ class S25_HostileDeadlineHeaderWebTests {
 	}
 
 	/** Sends {@code GET /probe} with the given header lines, as they are, and reads the whole answer. */
-	private static Answer send(ConfigurableApplicationContext app, String... headerLines) throws IOException {
+	private static Answer send(Server server, String... headerLines) throws IOException {
 		StringBuilder request = new StringBuilder("GET /probe HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
 		for (String line : headerLines) {
 			request.append(line).append("\r\n");
 		}
 		request.append("\r\n");
-		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), WebTestSupport.port(app))) {
+		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
 			socket.setSoTimeout((int) ANSWERED_WITHIN.toMillis());
 			String answer;
 			try {
