@@ -3,7 +3,7 @@
 repository (a thread leaked per request, an executor leaked now and then, a listener event skipped, a
 group never unregistered), builds the sample jar there and runs the load script against it, which must
 exit non-zero with the named checks failed. Usage:
-python3 scripts/load-breaks.py [name-fragment ...]
+python3 scripts/load-breaks.py [name-fragment ...]   (or --check: do the edits still apply?)
 About two minutes per break (a build and a shorter load run)."""
 import json
 import os
@@ -11,11 +11,11 @@ import subprocess
 import sys
 import tempfile
 
-from breakrunner import SRC, broken_copy, scratch_dir
+from breakrunner import SRC, broken_copy, check, scratch_dir
 
 PC = 'sample-app/src/main/java/io/github/errgroup/sample/product/ProductController.java'
 GROUP = 'errgroup-core/src/main/java/io/github/errgroup/Group.java'
-PAGE = '''		Set<String> failing = StringUtils.commaDelimitedListToSet(fail);'''
+PAGE = '''		try (ErrGroup group = this.groups.newGroup("product")) {'''
 LOAD_ARGS = ['--requests', '1600', '--duration', '40', '--settle', '10']
 
 # (name, [(file, old, new), ...], checks that must fail)
@@ -50,6 +50,8 @@ BREAKS = [
 
 
 def main():
+    if sys.argv[1:] == ['--check']:
+        check([(name, edits, None, None) for name, edits, _ in BREAKS])
     only = sys.argv[1:]
     results = []
     for name, edits, expected in BREAKS:

@@ -1,16 +1,14 @@
 package io.github.errgroup.sample.product;
 
+import java.util.List;
+
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.Task;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import org.springframework.util.StringUtils;
+import io.github.errgroup.sample.product.DownstreamClient.Part;
+
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -20,8 +18,6 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 public class ProductController {
-
-	static final List<String> SERVICES = List.of("details", "pricing", "inventory", "reviews", "recommendations");
 
 	private static final List<String> RECOMMENDATION_QUERIES = List.of("similar", "bought-together", "trending");
 
@@ -35,38 +31,41 @@ public class ProductController {
 	}
 
 	@GetMapping("/api/products/{id}")
-	public Map<String, Object> product(@PathVariable String id, @RequestParam(defaultValue = "") String fail,
-			@RequestParam(defaultValue = "") String slow) {
-		Set<String> failing = StringUtils.commaDelimitedListToSet(fail);
-		Set<String> slowing = StringUtils.commaDelimitedListToSet(slow);
-		Map<String, Task<?>> parts = new LinkedHashMap<>();
-		try (ErrGroup group = this.groups.newGroup("product")) {
-			for (String service : SERVICES) {
-				String mode = failing.contains(service) ? "fail" : slowing.contains(service) ? "slow" : "ok";
-				if (service.equals("recommendations")) {
-					parts.put(service, group.go(() -> recommendations(id, mode)));
-				}
-				else {
-					parts.put(service, group.go(() -> this.downstream.fetch(service, id, mode, "")));
-				}
-			}
-			group.await();
+	public ProductPage product(@PathVariable String id) {
+		try (ErrGroup group = this.groups.newGroup("product")) { // profile: errgroup.groups.product.*
+			Task<Part> details = group.go(() -> this.downstream.fetch("details", id));
+			Task<Part> pricing = group.go(() -> this.downstream.fetch("pricing", id));
+			Task<Part> inventory = group.go(() -> this.downstream.fetch("inventory", id));
+			Task<Part> reviews = group.go(() -> this.downstream.fetch("reviews", id));
+			Task<List<Part>> recommendations = group.go(() -> recommendations(id));
+			group.await(); // throws ErrGroupException: FanOutErrors turns it into 502 or 504
+			return new ProductPage(id, details.resultNow(), pricing.resultNow(), inventory.resultNow(),
+					reviews.resultNow(), recommendations.resultNow());
 		}
-		Map<String, Object> page = new LinkedHashMap<>();
-		page.put("id", id);
-		parts.forEach((service, task) -> page.put(service, task.resultNow()));
-		return page;
 	}
 
 	/** A nested group (S14): a child of the product group, cancelled with it. */
-	private List<Map<String, Object>> recommendations(String id, String mode) {
+	private List<Part> recommendations(String id) {
 		try (ErrGroup group = this.groups.newGroup("recommendations")) {
-			List<Task<Map<String, Object>>> queries = RECOMMENDATION_QUERIES.stream()
-				.map(query -> group.go(() -> this.downstream.fetch("recommendations", id, mode, query)))
+			List<Task<Part>> queries = RECOMMENDATION_QUERIES.stream()
+				.map(query -> group.go(() -> this.downstream.fetch("recommendations", id, query)))
 				.toList();
 			group.await();
 			return queries.stream().map(Task::resultNow).toList();
 		}
+	}
+
+	/**
+	 * The page, one part per downstream service.
+	 * @param id the product
+	 * @param details its description
+	 * @param pricing its price
+	 * @param inventory its stock
+	 * @param reviews its reviews
+	 * @param recommendations one part per recommendation query
+	 */
+	public record ProductPage(String id, Part details, Part pricing, Part inventory, Part reviews,
+			List<Part> recommendations) {
 	}
 
 }

@@ -1,22 +1,22 @@
 package io.github.errgroup.sample.search;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.Task;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.springframework.beans.factory.annotation.Value;
+
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * A search over twenty shards with at most {@code errgroup.groups.search.limit} (4) lookups at once;
- * the answer reports the highest concurrency it saw.
+ * A search over twenty shards. The group's profile ({@code errgroup.groups.search.limit: 4}) lets at
+ * most four lookups run at once; the answer reports the most it saw running at once, counted inside
+ * the lookups themselves, whichever thread ran them.
  */
 @RestController
 public class SearchController {
@@ -25,20 +25,16 @@ public class SearchController {
 
 	private final ErrGroupFactory groups;
 
-	private final int limit;
-
-	public SearchController(ErrGroupFactory groups, @Value("${errgroup.groups.search.limit:0}") int limit) {
+	public SearchController(ErrGroupFactory groups) {
 		this.groups = groups;
-		this.limit = limit;
 	}
 
 	@GetMapping("/api/search")
-	public Map<String, Object> search(@RequestParam String q) {
+	public Answer search(@RequestParam String q) {
 		AtomicInteger running = new AtomicInteger();
 		AtomicInteger most = new AtomicInteger();
 		List<Task<List<String>>> shards = new ArrayList<>();
-		Map<String, Object> answer = new LinkedHashMap<>();
-		try (ErrGroup group = this.groups.newGroup("search")) {
+		try (ErrGroup group = this.groups.newGroup("search")) { // profile: errgroup.groups.search.*
 			for (int shard = 0; shard < SHARDS; shard++) {
 				int n = shard;
 				shards.add(group.go(() -> {
@@ -51,21 +47,26 @@ public class SearchController {
 					}
 				}));
 			}
-			answer.put("limit", this.limit);
 			group.await();
 		}
 		List<String> hits = new ArrayList<>();
 		shards.forEach(task -> hits.addAll(task.resultNow()));
-		answer.put("query", q);
-		answer.put("shards", SHARDS);
-		answer.put("maxConcurrency", most.get());
-		answer.put("hits", hits);
-		return answer;
+		return new Answer(q, SHARDS, most.get(), hits);
 	}
 
 	private static List<String> lookUp(int shard, String query) throws InterruptedException {
 		Thread.sleep(20 + ThreadLocalRandom.current().nextInt(40)); // a shard's index lookup
 		return (shard % 3 == 0) ? List.of("shard-" + shard + ": " + query) : List.of();
+	}
+
+	/**
+	 * A search's answer.
+	 * @param query what was searched for
+	 * @param shards how many shards were searched
+	 * @param maxConcurrency the most lookups that ran at once
+	 * @param hits the hits, in shard order
+	 */
+	public record Answer(String query, int shards, int maxConcurrency, List<String> hits) {
 	}
 
 }

@@ -1,14 +1,21 @@
 package io.github.errgroup.sample.timeline;
 
-import io.github.errgroup.GroupInfo;
-import io.github.errgroup.GroupListener;
-import io.github.errgroup.TaskInfo;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
+
+import io.github.errgroup.GroupInfo;
+import io.github.errgroup.GroupListener;
+import io.github.errgroup.TaskInfo;
+
 import org.springframework.stereotype.Component;
 
 /**
@@ -61,30 +68,26 @@ public class TimelineListener implements GroupListener {
 
 	@Override
 	public void taskSpawned(TaskInfo task) {
-		GroupRecord record = this.live.get(task.group().id());
-		if (record != null) {
-			record.task(task.index()).spawned = record.at(task.spawnedNanos());
-		}
+		update(task, (record, bar) -> bar.spawnedAt(record.at(task.spawnedNanos())));
 	}
 
 	@Override
 	public void taskStarted(TaskInfo task) {
-		GroupRecord record = this.live.get(task.group().id());
-		if (record != null) {
-			TaskRecord bar = record.task(task.index());
-			bar.started = record.at(task.startedNanos());
-			bar.thread = Thread.currentThread().getName();
-		}
+		String thread = Thread.currentThread().getName();
+		update(task, (record, bar) -> bar.startedAt(record.at(task.startedNanos()), thread));
 	}
 
 	@Override
 	public void taskFinished(TaskInfo task) {
+		String outcome = task.state().name().toLowerCase(Locale.ROOT);
+		String error = task.exception().map(String::valueOf).orElse(null);
+		update(task, (record, bar) -> bar.finishedAt(record.at(task.finishedNanos()), outcome, error));
+	}
+
+	private void update(TaskInfo task, BiFunction<GroupRecord, TaskRecord, TaskRecord> update) {
 		GroupRecord record = this.live.get(task.group().id());
 		if (record != null) {
-			TaskRecord bar = record.task(task.index());
-			bar.finished = record.at(task.finishedNanos());
-			bar.outcome = task.state().name().toLowerCase();
-			bar.error = task.exception().map(String::valueOf).orElse(null);
+			record.task(task.index(), bar -> update.apply(record, bar));
 		}
 	}
 
@@ -96,30 +99,29 @@ public class TimelineListener implements GroupListener {
 		return new ArrayList<>(this.recent);
 	}
 
-	/** One group: times in epoch milliseconds (fractional), tasks by index, nested groups. */
+	/**
+	 * One group, as the page draws it: times in epoch milliseconds (fractional), {@code null} until
+	 * they happen; tasks by index; nested groups. Written by the listener's events, read as JSON.
+	 */
 	public static final class GroupRecord {
 
-		public final long id;
+		private final long id;
 
-		public final String name;
+		private final String name;
 
-		public final double openedAt;
-
-		public final Integer limit;
-
-		public volatile Double cancelledAt;
-
-		public volatile String cancelCause;
-
-		public volatile Double closedAt;
-
-		public volatile String failure;
+		private final double openedAt;
 
 		private final long openedNanos;
 
+		private final Integer limit;
+
 		private final Map<Integer, TaskRecord> tasks = new ConcurrentHashMap<>();
 
-		private final List<GroupRecord> children = new java.util.concurrent.CopyOnWriteArrayList<>();
+		private final List<GroupRecord> children = new CopyOnWriteArrayList<>();
+
+		private volatile Cancel cancel;
+
+		private volatile Close close;
 
 		GroupRecord(long id, String name, long openedAt, long openedNanos, Integer limit) {
 			this.id = id;
@@ -133,8 +135,9 @@ public class TimelineListener implements GroupListener {
 			return this.openedAt + (nanos - this.openedNanos) / 1_000_000.0;
 		}
 
-		TaskRecord task(int index) {
-			return this.tasks.computeIfAbsent(index, TaskRecord::new);
+		/** Replaces a task's bar in one step: the listener's events for one task may come from different threads. */
+		void task(int index, UnaryOperator<TaskRecord> update) {
+			this.tasks.compute(index, (i, bar) -> update.apply((bar != null) ? bar : TaskRecord.of(i)));
 		}
 
 		void addChild(GroupRecord child) {
@@ -142,18 +145,52 @@ public class TimelineListener implements GroupListener {
 		}
 
 		void cancelled(double at, String cause) {
-			this.cancelCause = cause;
-			this.cancelledAt = at;
+			this.cancel = new Cancel(at, cause);
 		}
 
 		void closed(double at, String failure) {
-			this.failure = failure;
-			this.closedAt = at;
+			this.close = new Close(at, failure);
+		}
+
+		public long getId() {
+			return this.id;
+		}
+
+		public String getName() {
+			return this.name;
+		}
+
+		public double getOpenedAt() {
+			return this.openedAt;
+		}
+
+		public Integer getLimit() {
+			return this.limit;
+		}
+
+		public Double getCancelledAt() {
+			Cancel cancel = this.cancel;
+			return (cancel != null) ? cancel.at() : null;
+		}
+
+		public String getCancelCause() {
+			Cancel cancel = this.cancel;
+			return (cancel != null) ? cancel.cause() : null;
+		}
+
+		public Double getClosedAt() {
+			Close close = this.close;
+			return (close != null) ? close.at() : null;
+		}
+
+		public String getFailure() {
+			Close close = this.close;
+			return (close != null) ? close.failure() : null;
 		}
 
 		public List<TaskRecord> getTasks() {
 			List<TaskRecord> list = new ArrayList<>(this.tasks.values());
-			list.sort((a, b) -> Integer.compare(a.index, b.index));
+			list.sort(Comparator.comparingInt(TaskRecord::index));
 			return list;
 		}
 
@@ -161,27 +198,42 @@ public class TimelineListener implements GroupListener {
 			return this.children;
 		}
 
+		private record Cancel(double at, String cause) {
+		}
+
+		private record Close(double at, String failure) {
+		}
+
 	}
 
-	/** One task's bar. */
-	public static final class TaskRecord {
+	/**
+	 * One task's bar: times in epoch milliseconds (fractional), {@code null} until they happen.
+	 * @param index the task's index in its group
+	 * @param spawned when {@code go()} accepted it
+	 * @param started when it started running
+	 * @param finished when it ended
+	 * @param outcome {@code running}, or its end state in lower case ({@code success}, {@code failed},
+	 * {@code cancelled})
+	 * @param thread the thread that ran it
+	 * @param error what it threw, if it failed
+	 */
+	public record TaskRecord(int index, Double spawned, Double started, Double finished, String outcome, String thread,
+			String error) {
 
-		public final int index;
+		static TaskRecord of(int index) {
+			return new TaskRecord(index, null, null, null, "running", null, null);
+		}
 
-		public volatile Double spawned;
+		TaskRecord spawnedAt(double at) {
+			return new TaskRecord(this.index, at, this.started, this.finished, this.outcome, this.thread, this.error);
+		}
 
-		public volatile Double started;
+		TaskRecord startedAt(double at, String thread) {
+			return new TaskRecord(this.index, this.spawned, at, this.finished, this.outcome, thread, this.error);
+		}
 
-		public volatile Double finished;
-
-		public volatile String outcome = "running";
-
-		public volatile String thread;
-
-		public volatile String error;
-
-		TaskRecord(int index) {
-			this.index = index;
+		TaskRecord finishedAt(double at, String outcome, String error) {
+			return new TaskRecord(this.index, this.spawned, this.started, at, outcome, this.thread, error);
 		}
 
 	}
