@@ -141,18 +141,30 @@ class S26_PrometheusScrapeTests {
 			return fanOut("returns");
 		}
 
-		/** Two tasks succeed, one fails, and the one it was waiting beside is cancelled. */
+		/**
+		 * Two tasks succeed, then one fails, and the one it was waiting beside is cancelled. The failure
+		 * waits for both successes, or a busy pool could start it first and cancel them unstarted; the
+		 * awaiting thread runs whichever the pool has not started.
+		 */
 		private String fanOut(String name) {
+			CountDownLatch succeeded = new CountDownLatch(2);
 			CountDownLatch blocking = new CountDownLatch(1);
 			try (ErrGroup group = this.groups.newGroup(name)) {
-				group.go(() -> "cart");
-				group.go(() -> "address");
+				group.go(() -> {
+					succeeded.countDown();
+					return "cart";
+				});
+				group.go(() -> {
+					succeeded.countDown();
+					return "address";
+				});
 				group.go(() -> {
 					blocking.countDown();
 					new CountDownLatch(1).await(); // until the failure cancels the group
 					return "unreachable";
 				});
 				group.go(() -> {
+					succeeded.await();
 					blocking.await();
 					throw new IllegalStateException("payment declined");
 				});
