@@ -128,12 +128,13 @@ public final class ErrGroupMetrics implements GroupListener {
 	/**
 	 * Returns a filter that denies the meters a {@code DefaultMeterObservationHandler} derives from the
 	 * errgroup observations: the timers {@code errgroup.group} and {@code errgroup.task}, and the long
-	 * task timers {@code errgroup.group.active} and {@code errgroup.task.active}. They measure what
-	 * {@code errgroup.task.duration}, {@code errgroup.groups.active} and {@code errgroup.tasks.active}
-	 * measure, under other names and without the bound on group names, so a dashboard would find two
-	 * meters for one concept. Meters of other observations, and every meter of this class, pass. An
-	 * observation renamed by a convention of the application's own derives meters under its new name,
-	 * which pass too.
+	 * task timers {@code errgroup.group.active} and {@code errgroup.task.active}. Three of them measure
+	 * what {@code errgroup.task.duration}, {@code errgroup.groups.active} and
+	 * {@code errgroup.tasks.active} measure, under other names and without the bound on group names, so
+	 * a dashboard would find two meters for one concept; the fourth, {@code errgroup.group} (a group's
+	 * whole time), is no S26 meter and would bypass the bound as well: the group's span carries that
+	 * time. Meters of other observations, and every meter of this class, pass. An observation renamed
+	 * by a convention of the application's own derives meters under its new name, which pass too.
 	 * @return the filter, for {@code MeterRegistry.config().meterFilter(...)} or, in Spring Boot, a
 	 * {@code MeterFilter} bean
 	 */
