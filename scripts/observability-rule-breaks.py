@@ -7,7 +7,9 @@ from breakrunner import run
 A = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/autoconfigure/'
 R = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/'
 M, MA = R + 'metrics/ErrGroupMetrics.java', A + 'metrics/ErrGroupMetricsAutoConfiguration.java'
-O = R + 'observation/ErrGroupObservations.java'
+O, OA = R + 'observation/ErrGroupObservations.java', A + 'observation/ErrGroupObservationAutoConfiguration.java'
+# One meter per concept: the tests that read every errgroup.* meter of a registry and of a real scrape.
+ONE_METER = "ErrGroupObservationAutoConfigurationTests,S26_PrometheusScrapeTests"
 E, EA = R + 'actuate/ErrGroupsEndpoint.java', A + 'actuate/ErrGroupsEndpointAutoConfiguration.java'
 # (name, [(file, old, new), ...], tests)
 muts = [
@@ -28,6 +30,19 @@ muts = [
  ("S26 errgroup.metrics.enabled ignored",
   [(MA, '@ConditionalOnBooleanProperty(name = "errgroup.metrics.enabled", matchIfMissing = true)\n', '')],
   "ErrGroupMetricsAutoConfigurationTests"),
+ ("S26 one meter per concept: the observations' derived meters pass",
+  [(OA, "			return ErrGroupMetrics.denyObservationMeters();\n", "			return new MeterFilter() {\n			};\n")],
+  ONE_METER),
+ ("S26 one meter per concept: the derived long task timers (errgroup.task.active) pass",
+  [(M, "case LONG_TASK_TIMER -> name.endsWith(ACTIVE)", "case LONG_TASK_TIMER -> false && name.endsWith(ACTIVE)")],
+  ONE_METER),
+ ("S26 one meter per concept: denied by prefix, as management.metrics.enable.errgroup.task=false does",
+  [(M, "case TIMER -> OBSERVATIONS.contains(name);", "case TIMER -> OBSERVATIONS.contains(name) || name.startsWith(\"errgroup.task\");")],
+  ONE_METER),
+ ("S26 one meter per concept: errgroup.metrics.enabled=false lets the derived meters through",
+  [(OA, "	@ConditionalOnClass(MeterFilter.class)\n	static class",
+        "	@ConditionalOnClass(MeterFilter.class)\n	@ConditionalOnBooleanProperty(name = \"errgroup.metrics.enabled\", matchIfMissing = true)\n	static class")],
+  "ErrGroupObservationAutoConfigurationTests"),
  ("S27 task observation started while the spawning thread's span is current",
   [(O, "		try (Observation.Scope scope = group.openScope()) {\n			observation.start();\n		}\n", "		observation.start();\n")],
   "S27_TracingTests"),

@@ -18,8 +18,10 @@ import io.github.errgroup.Task;
 import io.github.errgroup.TaskInfo;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -51,11 +53,24 @@ import org.jspecify.annotations.Nullable;
  * names have been seen, groups with a new name are tagged {@code group=other}, and a warning says so
  * once. Register it with an {@link ErrGroupFactory.Builder#listener(GroupListener)}; in Spring Boot,
  * the auto-configured factory does that.
+ *
+ * <p>One meter per concept: these are errgroup's only meters. The {@code errgroup.group} and
+ * {@code errgroup.task} observations (S27) are there for traces; from them, Micrometer's
+ * {@code DefaultMeterObservationHandler} (which Spring Boot installs) would derive a second set under
+ * other names, without the bound on group names: the timers {@code errgroup.task} and
+ * {@code errgroup.group} and the long task timers {@code errgroup.task.active} and
+ * {@code errgroup.group.active}. {@link #denyObservationMeters()} keeps those out of a registry; in
+ * Spring Boot, the observation auto-configuration registers it, whether these meters are on or not.
  */
 public final class ErrGroupMetrics implements GroupListener {
 
 	/** The {@code group} tag of the groups whose name came after the limit. */
 	public static final String OTHER = "other";
+
+	/** The observations (S27) whose derived meters {@link #denyObservationMeters()} denies. */
+	private static final Set<String> OBSERVATIONS = Set.of("errgroup.group", "errgroup.task");
+
+	private static final String ACTIVE = ".active";
 
 	private static final Log logger = LogFactory.getLog(ErrGroupMetrics.class);
 
@@ -108,6 +123,33 @@ public final class ErrGroupMetrics implements GroupListener {
 		this.overdueThresholdNanos = saturatedNanos(overdueThreshold);
 		this.maxGroupNames = maxGroupNames;
 		this.nanoTime = nanoTime;
+	}
+
+	/**
+	 * Returns a filter that denies the meters a {@code DefaultMeterObservationHandler} derives from the
+	 * errgroup observations: the timers {@code errgroup.group} and {@code errgroup.task}, and the long
+	 * task timers {@code errgroup.group.active} and {@code errgroup.task.active}. Three of them measure
+	 * what {@code errgroup.task.duration}, {@code errgroup.groups.active} and
+	 * {@code errgroup.tasks.active} measure, under other names and without the bound on group names, so
+	 * a dashboard would find two meters for one concept; the fourth, {@code errgroup.group} (a group's
+	 * whole time), is no S26 meter and would bypass the bound as well: the group's span carries that
+	 * time. Meters of other observations, and every meter of this class, pass. An observation renamed
+	 * by a convention of the application's own derives meters under its new name, which pass too.
+	 * @return the filter, for {@code MeterRegistry.config().meterFilter(...)} or, in Spring Boot, a
+	 * {@code MeterFilter} bean
+	 */
+	public static MeterFilter denyObservationMeters() {
+		return MeterFilter.deny(ErrGroupMetrics::derivedFromObservation);
+	}
+
+	private static boolean derivedFromObservation(Meter.Id id) {
+		String name = id.getName();
+		return switch (id.getType()) {
+			case TIMER -> OBSERVATIONS.contains(name);
+			case LONG_TASK_TIMER -> name.endsWith(ACTIVE)
+					&& OBSERVATIONS.contains(name.substring(0, name.length() - ACTIVE.length()));
+			default -> false;
+		};
 	}
 
 	/**

@@ -102,7 +102,6 @@ class ErrGroupsEndpointTests {
 				.isEqualTo("java.lang.IllegalStateException: report no longer needed");
 
 			String json = JsonMapper.builder().build().writeValueAsString(this.endpoint.errGroups());
-			System.out.println("S28 errgroups: " + json);
 			assertThat(json).contains("\"request\":\"GET /api/products/42\"")
 				.doesNotContain("s3cr3t")
 				.doesNotContain("alice")

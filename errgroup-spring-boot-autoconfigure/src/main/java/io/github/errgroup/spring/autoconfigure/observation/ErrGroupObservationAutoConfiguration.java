@@ -2,9 +2,11 @@ package io.github.errgroup.spring.autoconfigure.observation;
 
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
+import io.github.errgroup.spring.metrics.ErrGroupMetrics;
 import io.github.errgroup.spring.observation.ErrGroupObservations;
 import io.github.errgroup.spring.observation.GroupObservationConvention;
 import io.github.errgroup.spring.observation.TaskObservationConvention;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -16,6 +18,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /**
  * {@link EnableAutoConfiguration Auto-configuration} for the {@code errgroup.group} and
@@ -26,6 +29,13 @@ import org.springframework.context.annotation.Bean;
  * actuator); with Micrometer Tracing, the observations are spans. A {@link GroupObservationConvention}
  * or {@link TaskObservationConvention} bean replaces the default convention; Spring Boot's
  * {@code management.observations.enable.errgroup=false} turns the observations off.
+ *
+ * <p>The observations are for traces, not meters: with Micrometer on the class path, a
+ * {@link ErrGroupMetrics#denyObservationMeters() MeterFilter} keeps the meters Spring Boot would derive
+ * from them ({@code errgroup.task}, {@code errgroup.task.active}, {@code errgroup.group},
+ * {@code errgroup.group.active}) out of every registry, so that the {@code errgroup.*} meters are the S26
+ * ones alone: one meter per concept. It does so with {@code errgroup.metrics.enabled=false} too, which
+ * then means no {@code errgroup.*} meters at all, rather than the derived ones in their place.
  */
 @AutoConfiguration(after = { ObservationAutoConfiguration.class, ErrGroupAutoConfiguration.class })
 @ConditionalOnClass(ObservationRegistry.class)
@@ -43,6 +53,18 @@ public final class ErrGroupObservationAutoConfiguration {
 			ObjectProvider<TaskObservationConvention> taskConvention) {
 		return new ErrGroupObservations(observationRegistry, groupConvention.getIfUnique(),
 				taskConvention.getIfUnique());
+	}
+
+	/** Present whenever the observations are, since they are what the filtered meters derive from. */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterFilter.class)
+	static class ObservationMetersConfiguration {
+
+		@Bean
+		MeterFilter errGroupObservationMetersFilter() {
+			return ErrGroupMetrics.denyObservationMeters();
+		}
+
 	}
 
 }

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.spring.web.RequestEndedException;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
@@ -44,6 +46,9 @@ import static org.awaitility.Awaitility.await;
 @Timeout(60)
 class S28_EndpointRevealsNothingOfTheRequestWebTests {
 
+	/** The endpoint's answers, at DEBUG: {@code -Dlogging.level.io.github.errgroup.spring=DEBUG} shows them. */
+	private static final Log logger = LogFactory.getLog(S28_EndpointRevealsNothingOfTheRequestWebTests.class);
+
 	/** Each secret is in one place of the request only, so that a leak says where it came from. */
 	private static final List<String> SECRETS = List.of("AUTHORIZATION-SECRET", "COOKIE-SECRET", "HEADER-SECRET",
 			"QUERY-SECRET", "SESSION-SECRET", "BODY-SECRET", "MATRIX-SECRET");
@@ -64,7 +69,7 @@ class S28_EndpointRevealsNothingOfTheRequestWebTests {
 		try {
 			assertThat(Orders.running.await(30, TimeUnit.SECONDS)).isTrue();
 			String body = errGroups();
-			System.out.println("S28 while blocked: " + body);
+			logger.debug("S28 while blocked: " + body);
 			JsonNode orderGroup = group(body, "order");
 			assertThat(orderGroup.get("request").asString()).isEqualTo("POST /api/orders/7");
 			assertThat(orderGroup.get("groups").get(0).get("name").asString()).isEqualTo("payment");
@@ -87,7 +92,7 @@ class S28_EndpointRevealsNothingOfTheRequestWebTests {
 			await().atMost(Duration.ofSeconds(30))
 				.until(() -> group(errGroups(), "refund").get("state").asString(), "CANCELLED"::equals);
 			String body = errGroups();
-			System.out.println("S28 after the request failed: " + body);
+			logger.debug("S28 after the request failed: " + body);
 			JsonNode refundGroup = group(body, "refund");
 			assertThat(refundGroup.get("request").asString()).isEqualTo("POST /api/refunds/9");
 			assertThat(refundGroup.get("cancelCause").asString()).contains("RequestEndedException")

@@ -21,6 +21,8 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
@@ -46,6 +48,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
 		webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = "management.endpoints.web.exposure.include=health,errgroups")
 class S28_ErrGroupsEndpointWebTests {
+
+	/** The endpoint's answers, at DEBUG: {@code -Dlogging.level.io.github.errgroup.spring=DEBUG} shows them. */
+	private static final Log logger = LogFactory.getLog(S28_ErrGroupsEndpointWebTests.class);
 
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -79,7 +84,7 @@ class S28_ErrGroupsEndpointWebTests {
 				assertThat(recommendations.has("request")).as("a nested group does not repeat the request").isFalse();
 				assertThat(recommendations.get("tasks").get("RUNNING").asInt()).isEqualTo(1);
 				assertThat(body).doesNotContain("s3cr3t").doesNotContain("alice").doesNotContain("token");
-				System.out.println("S28 /actuator/errgroups: " + body);
+				logger.debug("S28 /actuator/errgroups: " + body);
 			});
 		}
 		finally {

@@ -85,7 +85,6 @@ class S26_MetricsInvariantTests {
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 			Expected expected = new Expected(tasks);
 			String why = "seed " + seed + ", " + expected;
-			System.out.println("S26 workload: " + why);
 			assertThat(expected.success).as(why).isPositive();
 			assertThat(expected.cancelled).as(why).isPositive();
 			assertThat(expected.failed).as(why).isNotEmpty();

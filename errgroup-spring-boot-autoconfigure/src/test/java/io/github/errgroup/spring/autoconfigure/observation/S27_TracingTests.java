@@ -28,6 +28,8 @@ import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.tracing.exporter.FinishedSpan;
 import io.micrometer.tracing.test.simple.SimpleSpan;
 import io.micrometer.tracing.test.simple.SimpleTracer;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -50,6 +52,9 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @SpringBootTest(classes = S27_TracingTests.Application.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class S27_TracingTests {
+
+	/** The traces, at DEBUG: {@code -Dlogging.level.io.github.errgroup.spring=DEBUG} shows them. */
+	private static final Log logger = LogFactory.getLog(S27_TracingTests.class);
 
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -144,10 +149,12 @@ class S27_TracingTests {
 			.stream()
 			.filter((span) -> span.getTraceId().equals(request.getTraceId()))
 			.toList();
-		System.out.println(trace.stream()
-			.map((span) -> span.getName() + " " + span.getSpanId() + " <- " + span.getParentId() + " "
-					+ span.getTags())
-			.collect(Collectors.joining("\n  ", "S27 trace of " + path + ":\n  ", "")));
+		if (logger.isDebugEnabled()) {
+			logger.debug(trace.stream()
+				.map((span) -> span.getName() + " " + span.getSpanId() + " <- " + span.getParentId() + " "
+						+ span.getTags())
+				.collect(Collectors.joining("\n  ", "S27 trace of " + path + ":\n  ", "")));
+		}
 		assertThat(trace).as("every span of the trace has ended")
 			.allSatisfy((span) -> assertThat(span.getEndTimestamp()).isAfter(Instant.EPOCH));
 		return trace;
