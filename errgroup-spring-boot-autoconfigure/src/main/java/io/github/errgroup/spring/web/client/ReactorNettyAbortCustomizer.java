@@ -1,8 +1,10 @@
 package io.github.errgroup.spring.web.client;
 
 import io.github.errgroup.spring.web.client.DeadlineClientHttpRequestInterceptor.Call;
+import io.netty.channel.Channel;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
+import reactor.netty.channel.ChannelOperations;
 
 import org.springframework.boot.http.client.ReactorClientHttpRequestFactoryBuilder;
 import org.springframework.boot.http.client.autoconfigure.ClientHttpRequestFactoryBuilderCustomizer;
@@ -17,7 +19,10 @@ import org.springframework.boot.http.client.autoconfigure.ClientHttpRequestFacto
  *
  * <p>Reactor Netty applies the function given to {@code mapConnect} as the request is assembled, on
  * the calling thread, where {@link DeadlineClientHttpRequestInterceptor}'s call is current; the
- * connection is emitted on the event loop once the response headers are in.
+ * connection is emitted on the event loop once the response headers are in. Once the whole body has
+ * arrived, Reactor Netty gives the channel back to its pool, for another exchange to use, even
+ * before the response is closed: so the abort runs on the channel's event loop, where that happens
+ * too, and closes the channel only while this exchange still owns it.
  */
 public final class ReactorNettyAbortCustomizer
 		implements ClientHttpRequestFactoryBuilderCustomizer<ReactorClientHttpRequestFactoryBuilder> {
@@ -32,7 +37,16 @@ public final class ReactorNettyAbortCustomizer
 		if (call == null) {
 			return connect; // not a call through the interceptor
 		}
-		return connect.doOnNext((connection) -> call.onAbort(() -> connection.channel().close()));
+		return connect.doOnNext((connection) -> call.onAbort(() -> close(connection)));
+	}
+
+	private static void close(Connection exchange) {
+		Channel channel = exchange.channel();
+		channel.eventLoop().execute(() -> {
+			if (ChannelOperations.get(channel) == exchange) {
+				channel.close();
+			}
+		});
 	}
 
 }

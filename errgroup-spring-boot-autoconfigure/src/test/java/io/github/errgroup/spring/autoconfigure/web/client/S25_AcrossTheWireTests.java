@@ -1,16 +1,21 @@
 package io.github.errgroup.spring.autoconfigure.web.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
+import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.errgroup.ErrGroup;
+import io.github.errgroup.ErrGroupException;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.Task;
 import io.github.errgroup.spring.autoconfigure.web.WebTestSupport;
@@ -18,6 +23,8 @@ import io.github.errgroup.spring.autoconfigure.web.WebTestSupport.Recorder;
 import io.github.errgroup.spring.web.RequestEndedException;
 import io.github.errgroup.spring.web.RequestEndedException.Reason;
 import io.github.errgroup.spring.web.client.CallAbortedException;
+import io.github.errgroup.spring.web.client.DeadlineClientHttpRequestInterceptor;
+import io.github.errgroup.spring.web.client.ReactorNettyAbortCustomizer;
 import io.github.errgroup.spring.web.reactive.ReactiveErrGroups;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -27,14 +34,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.resources.LoopResources;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.ClientHttpRequestFactory;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -197,6 +207,54 @@ class S25_AcrossTheWireTests {
 	@Test
 	void S25_restClientOnApacheHttpClient_cancelledBetweenHeadersAndBody_closesBsRequest() throws Exception {
 		cancelledBetweenHeadersAndBodyClosesTheCall(aHttpComponents);
+	}
+
+	/**
+	 * The window {@link ReactorNettyAbortCustomizer} closes: cancelled after {@code getBody()} and
+	 * before Spring's body stream is subscribed to the connection, which happens on the event loop,
+	 * held busy here. Closing the stream then is refused (it only marks itself closed, and receives on
+	 * once subscribed); closing the channel, queued behind the subscription, is not.
+	 */
+	@Test
+	void S25_restClientOnReactorNetty_cancelledBeforeTheBodyIsSubscribed_closesBsRequest() throws Exception {
+		LoopResources loop = LoopResources.create("s25-client", 1, true);
+		try {
+			ClientHttpRequestFactory factory = new ReactorNettyAbortCustomizer()
+				.customize(ClientHttpRequestFactoryBuilder.reactor().withHttpClientCustomizer((client) -> client.runOn(loop)))
+				.build();
+			RestClient rest = RestClient.builder()
+				.requestFactory(factory)
+				.requestInterceptor(new DeadlineClientHttpRequestInterceptor(null))
+				.baseUrl("http://127.0.0.1:" + WebTestSupport.port(b))
+				.build();
+			String id = "unsubscribed-" + ids.incrementAndGet();
+			IllegalStateException cause = new IllegalStateException("cancelled before the body was subscribed");
+			CompletableFuture<Void> cancelled = new CompletableFuture<>();
+			CompletableFuture<Void> loopReleased = new CompletableFuture<>();
+			try (ErrGroup group = aReactor.getBean(ErrGroupFactory.class).newGroup("a-" + id)) {
+				Task<Integer> call = group.go(() -> rest.get().uri("/b/stream?id=" + id).exchange((request, response) -> {
+					CompletableFuture<Void> loopBusy = new CompletableFuture<>();
+					loop.onClient(false).next().execute(() -> {
+						loopBusy.complete(null);
+						loopReleased.join();
+					});
+					loopBusy.join();
+					InputStream body = response.getBody(); // subscribes once the loop is free
+					group.cancel(cause);
+					cancelled.complete(null);
+					return body.read();
+				}));
+				cancelled.get(5, TimeUnit.SECONDS);
+				loopReleased.complete(null);
+				assertThatExceptionOfType(ErrGroupException.class).isThrownBy(group::await).havingCause().isSameAs(cause);
+				assertThat(call.state()).as("the call was cancelled").isEqualTo(Task.State.CANCELLED);
+			}
+			await().atMost(Duration.ofSeconds(2)).until(() -> bOf().scopeCauses.containsKey(id));
+			assertThat(bOf().streamed.get(id).get()).as("chunks B wrote before the connection closed").isLessThan(40);
+		}
+		finally {
+			loop.disposeLater().block(Duration.ofSeconds(5));
+		}
 	}
 
 	/**
