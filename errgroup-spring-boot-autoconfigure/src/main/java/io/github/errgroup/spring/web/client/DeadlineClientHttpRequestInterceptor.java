@@ -3,9 +3,9 @@ package io.github.errgroup.spring.web.client;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import io.github.errgroup.GroupContext;
 import io.github.errgroup.spring.web.RequestScopes;
@@ -23,15 +23,63 @@ import org.springframework.util.StringUtils;
  * Makes a blocking HTTP call ({@code RestClient}, {@code RestTemplate}) made where a
  * {@link GroupContext} is current (in a task, or on a request's thread) honour the group (S25): the
  * request carries the whole milliseconds left before the context's deadline in the deadline header,
- * and when the context is cancelled the call is aborted on the wire.
+ * and when the context is cancelled the call is aborted on the wire and ends with a
+ * {@link CallAbortedException}, which the core counts as cancelled.
  *
- * <p>Aborting has two phases. Until the response headers arrive, the task's thread is interrupted by
- * the group, and the request factories auto-configured by Spring Boot give up the exchange on an
- * interrupt (the JDK {@code HttpClient} and Reactor Netty cancel it and close the connection). Once
- * the response is returned, an interrupt no longer helps: the JDK {@code HttpClient}'s body stream,
- * for one, ignores it and reads on until the body ends. So from then on, cancellation closes the
- * response's body stream, which closes its connection and wakes a thread blocked reading it. Either way the
- * call ends with an {@link java.io.InterruptedIOException}, which the core counts as cancelled.
+ * <p>Each call is a {@link Call}, whose whole life is one {@code int} changed by compare-and-set:
+ * <pre>
+ *   SENDING ──▶ RECEIVED ──▶ READING ──▶ DONE
+ *      │            │           │         ▲
+ *      └────────────┴───────────┴──▶ ABORTED
+ *
+ *   SENDING  → RECEIVED   execute() returned a response                  calling thread
+ *   RECEIVED → READING    getBody() or close() took the body stream      calling thread
+ *   SENDING, RECEIVED,
+ *   READING  → ABORTED    the context was cancelled (its onCancel)       cancelling thread
+ *   any      → DONE       close(); or intercept() giving up: execute()   calling thread
+ *                         threw, or the call was aborted before its
+ *                         response was handed out
+ * </pre>
+ * {@code DONE} is final: a cancel then does nothing. The calling thread is the one that reads and
+ * closes the response (or one it handed the response to). Whichever thread wins a compare-and-set
+ * decides, so a cancel and the call's own progress never both act on one state.
+ *
+ * <p>Aborting means, in order of preference:
+ * <ul>
+ * <li>the transport's own abort, when it registered one ({@code Call.onAbort}:
+ * {@link HttpComponentsAbortCustomizer}, HttpClient's {@code Cancellable}, which also ends the wait
+ * for headers that an interrupt cannot; {@link ReactorNettyAbortCustomizer}, closing the channel);
+ * <li>else, in {@code SENDING}, nothing more: the interrupt the group gives its tasks makes the JDK
+ * {@code HttpClient} and Reactor Netty give the exchange up;
+ * <li>else, in {@code READING}, closing the response's body stream, which closes its connection and
+ * wakes a thread blocked reading it (the JDK's body stream ignores an interrupt);
+ * <li>else, in {@code RECEIVED}, nothing yet: there is no stream to close, and the calling thread,
+ * which alone may take it, closes it at its next step ({@code getBody()}, {@code read()},
+ * {@code close()}) on finding {@code ABORTED}.
+ * </ul>
+ * Never {@code ClientHttpResponse.close()}: Spring's responses drain the body first, to reuse the
+ * connection, which is exactly the wait to avoid.
+ *
+ * <p>Every interleaving of a cancel with the call's life, and what the caller sees:
+ * <ul>
+ * <li>before the request is sent: it is not sent; {@code intercept} throws at once;
+ * <li>during {@code execute()}: the exchange gives up (interrupt or transport abort) and its
+ * exception is reported as the abort; if it returns a response anyway, the {@code SENDING → RECEIVED}
+ * move fails, the connection is dropped and {@code intercept} throws;
+ * <li>between the headers and the body: {@code getBody()} finds {@code ABORTED}, drops the
+ * connection and throws; a {@code close()} without {@code getBody()} drops it before the delegate's
+ * close, which then drains nothing;
+ * <li>during a read: the stream (or the transport) is closed under the reader, whose failure or early
+ * end of stream is reported as the abort;
+ * <li>during {@code close()}: the call is still {@code READING} while the delegate drains, so the
+ * cancel closes the stream under the drain;
+ * <li>after {@code close()}: {@code DONE}; the cancel does nothing, and the registration is gone;
+ * <li>a second cancel: finds {@code ABORTED} and does nothing.
+ * </ul>
+ * A transport's abort registers on the calling thread, or on Reactor Netty's event loop while the
+ * calling thread waits for the headers, and a cancel may come at the same moment: the registering
+ * thread writes the abort then reads the state, the cancelling thread writes the state then reads the
+ * abort, so at least one of them runs it (both, rarely: transport aborts are idempotent).
  */
 public final class DeadlineClientHttpRequestInterceptor implements ClientHttpRequestInterceptor {
 
@@ -55,9 +103,9 @@ public final class DeadlineClientHttpRequestInterceptor implements ClientHttpReq
 		if (context == null) {
 			return execution.execute(request, body);
 		}
-		String name = request.getMethod() + " " + request.getURI();
+		Call call = new Call(context, request);
 		if (context.isCancelled()) {
-			throw CallAborted.exception(name, context, null); // do not even send it
+			throw call.aborted(null); // do not even send it
 		}
 		HttpHeaders headers = request.getHeaders();
 		if (this.headerName != null && !headers.containsHeader(this.headerName)) {
@@ -66,9 +114,11 @@ public final class DeadlineClientHttpRequestInterceptor implements ClientHttpReq
 				headers.set(this.headerName, Long.toString(left.getAsLong()));
 			}
 		}
-		Call call = new Call(context, name);
-		// For the whole call, headers and body: on a context cancelled meanwhile, abort() runs at once.
-		GroupContext.Registration registration = context.onCancel(call::abort);
+		call.registration = context.onCancel(call::abort); // runs abort() at once if cancelled meanwhile
+		if (call.isAborted()) {
+			call.done();
+			throw call.aborted(null);
+		}
 		Call outer = CURRENT.get();
 		CURRENT.set(call);
 		ClientHttpResponse response;
@@ -76,63 +126,25 @@ public final class DeadlineClientHttpRequestInterceptor implements ClientHttpReq
 			response = execution.execute(request, body);
 		}
 		catch (IOException ex) {
-			registration.close();
-			if (context.isCancelled()) {
-				throw CallAborted.exception(name, context, ex);
-			}
-			throw ex;
+			boolean aborted = call.done() == Call.ABORTED || context.isCancelled(); // interrupted by it
+			throw aborted ? call.aborted(ex) : ex;
 		}
 		catch (RuntimeException | Error ex) {
-			registration.close();
+			call.done();
 			throw ex;
 		}
 		finally {
 			CURRENT.set(outer);
 		}
-		return new AbortableResponse(response, call, registration);
+		return call.received(response);
 	}
 
 	/**
-	 * Returns the call this thread is making through the interceptor, for a transport that can abort
-	 * it better than by closing its body stream (Apache HttpClient 5, whose stream drains on close).
+	 * Returns the call this thread is making through the interceptor, for a transport that aborts it
+	 * better than by closing its body stream.
 	 */
 	static @Nullable Call currentCall() {
 		return CURRENT.get();
-	}
-
-	/**
-	 * Closes a body stream that its caller alone reads. Spring's body stream for Reactor Netty refuses
-	 * a close that comes before it is subscribed to the connection, which happens on the event loop
-	 * just after {@code getBody()}: it then only marks itself closed, with an
-	 * {@link IllegalStateException}, and would go on receiving, the connection held, unread. On a
-	 * closed stream, a read cancels the subscription once it exists: so read until it does, for a
-	 * second at most.
-	 */
-	static void closeForSure(InputStream stream) {
-		try {
-			stream.close();
-			return;
-		}
-		catch (IllegalStateException ex) {
-			// not subscribed yet: below
-		}
-		catch (IOException | RuntimeException ex) {
-			return; // best effort: the connection is being abandoned anyway
-		}
-		byte[] one = new byte[1];
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-		while (System.nanoTime() - deadline < 0) {
-			try {
-				stream.read(one, 0, 1);
-				return;
-			}
-			catch (IllegalStateException ex) {
-				LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-			}
-			catch (IOException | RuntimeException ex) {
-				return;
-			}
-		}
 	}
 
 	private static void closeQuietly(@Nullable InputStream stream) {
@@ -146,79 +158,160 @@ public final class DeadlineClientHttpRequestInterceptor implements ClientHttpReq
 		}
 	}
 
-	/**
-	 * One call, from before its request is sent until its response is closed: what cancellation
-	 * aborts.
-	 */
+	/** One call, from before its request is sent until its response is closed: what a cancel aborts. */
 	static final class Call {
 
-		final GroupContext context;
+		static final int SENDING = 0;
 
-		final String name;
+		static final int RECEIVED = 1;
 
-		volatile boolean aborted;
+		static final int READING = 2;
 
-		/** The response's own body stream, once asked for: what abort() closes by default. */
-		volatile @Nullable InputStream rawBody;
+		static final int ABORTED = 3;
 
-		/** How the transport aborts the exchange, when it knows better than closing the stream. */
+		static final int DONE = 4;
+
+		private static final VarHandle STATE;
+
+		static {
+			try {
+				STATE = MethodHandles.lookup().findVarHandle(Call.class, "state", int.class);
+			}
+			catch (ReflectiveOperationException ex) {
+				throw new ExceptionInInitializerError(ex);
+			}
+		}
+
+		private final GroupContext context;
+
+		private final HttpRequest request;
+
+		volatile int state = SENDING;
+
+		/** The transport's own abort, if it registered one: written once, before or while SENDING. */
 		private volatile @Nullable Runnable transportAbort;
 
-		Call(GroupContext context, String name) {
+		/**
+		 * The delegate's body stream. Written by the calling thread before its {@code RECEIVED → READING}
+		 * move, which publishes it to the cancelling thread, which reads it only after seeing
+		 * {@code READING}: no need for it to be volatile.
+		 */
+		private @Nullable InputStream rawBody;
+
+		/** Written on the calling thread before the request is sent; closed with the call. */
+		GroupContext.@Nullable Registration registration;
+
+		Call(GroupContext context, HttpRequest request) {
 			this.context = context;
-			this.name = name;
+			this.request = request;
 		}
 
-		/**
-		 * Aborts the call. Not {@code ClientHttpResponse.close()}: Spring's responses drain the body
-		 * first, to reuse the connection, which is exactly the wait to avoid. Closing the body stream
-		 * closes the connection and wakes a thread blocked reading it. Before the response exists,
-		 * the interrupt the group gives its tasks makes the exchange give up, unless the transport
-		 * registered its own abort.
-		 */
+		CallAbortedException aborted(@Nullable Throwable thrown) {
+			return new CallAbortedException(this.request.getMethod(), this.request.getURI(), this.context, thrown);
+		}
+
+		boolean isAborted() {
+			return this.state == ABORTED;
+		}
+
+		/** The context's {@code onCancel} callback: on the cancelling thread. */
 		void abort() {
-			this.aborted = true;
-			Runnable transport = this.transportAbort;
-			if (transport != null) {
-				transport.run();
-			}
-			else {
-				closeQuietly(this.rawBody);
-			}
-		}
-
-		/**
-		 * Aborts the call from the thread that reads its body, where nobody else reads it: as
-		 * {@link #abort()}, but a body stream that refused to close is closed for sure.
-		 */
-		void abortOnReadingThread() {
-			this.aborted = true;
-			Runnable transport = this.transportAbort;
-			if (transport != null) {
-				transport.run();
-			}
-			else if (this.rawBody != null) {
-				closeForSure(this.rawBody);
+			for (;;) {
+				int s = this.state;
+				if (s == ABORTED || s == DONE) {
+					return; // a second cancel, or the call is over
+				}
+				if (STATE.compareAndSet(this, s, ABORTED)) {
+					Runnable transport = this.transportAbort;
+					if (transport != null) {
+						transport.run();
+					}
+					else if (s == READING) {
+						closeQuietly(this.rawBody);
+					}
+					return;
+				}
 			}
 		}
 
 		/**
-		 * Registers how the transport aborts this call; called on the calling thread, inside the
-		 * execution. Runs it at once if the call was aborted already.
-		 * @param abort what aborts the exchange
+		 * Registers how the transport aborts this call, and runs it at once if the call was aborted
+		 * already (abort() may have read transportAbort before it was set).
+		 * @param abort what aborts the exchange; may run twice
 		 */
 		void onAbort(Runnable abort) {
 			this.transportAbort = abort;
-			if (this.aborted) { // abort() may have run before transportAbort was set, and missed it
+			if (this.state == ABORTED) {
 				abort.run();
 			}
+		}
+
+		/** {@code SENDING → RECEIVED}, or, cancelled while sending, drops the response and throws. */
+		ClientHttpResponse received(ClientHttpResponse response) throws CallAbortedException {
+			if (STATE.compareAndSet(this, SENDING, RECEIVED)) {
+				return new AbortableResponse(response, this);
+			}
+			try {
+				dropConnection(response);
+				response.close();
+			}
+			finally {
+				done();
+			}
+			throw aborted(null);
+		}
+
+		/**
+		 * {@code RECEIVED → READING}, publishing the body stream for a cancel to close.
+		 * @return whether the call is still live, not aborted meanwhile
+		 */
+		boolean reading(InputStream raw) {
+			this.rawBody = raw;
+			return STATE.compareAndSet(this, RECEIVED, READING) || this.state != ABORTED;
+		}
+
+		/**
+		 * On the calling thread of an aborted call: makes sure its connection is closed rather than
+		 * drained. The transport's abort has done it, if there is one. Otherwise the body stream is
+		 * closed here; abort() closed it already if the call was READING, but Spring's body stream for
+		 * a Reactor Netty factory built without {@link ReactorNettyAbortCustomizer} refuses a close that
+		 * comes before it is subscribed to its connection, so closing it again at each step retries.
+		 */
+		void dropConnection(ClientHttpResponse response) {
+			if (this.transportAbort != null) {
+				return;
+			}
+			InputStream raw = this.rawBody;
+			if (raw == null) {
+				try {
+					raw = response.getBody();
+					this.rawBody = raw;
+				}
+				catch (IOException | RuntimeException ex) {
+					return; // no body: nothing to drain either
+				}
+			}
+			closeQuietly(raw);
+		}
+
+		/**
+		 * Ends the call: any state → {@code DONE}, and the cancel callback removed.
+		 * @return the state it left
+		 */
+		int done() {
+			int left = (int) STATE.getAndSet(this, DONE);
+			GroupContext.Registration registration = this.registration;
+			if (registration != null) {
+				registration.close();
+			}
+			return left;
 		}
 
 	}
 
 	/**
-	 * The response of an abortable call. The registration lives as long as the response is open: a
-	 * response nobody closes is aborted at the latest when its group ends.
+	 * The response of an abortable call, read and closed by one thread at a time (the calling one, or
+	 * one it handed the response to). A response nobody closes stays abortable until its group ends.
 	 */
 	static final class AbortableResponse implements ClientHttpResponse {
 
@@ -226,18 +319,11 @@ public final class DeadlineClientHttpRequestInterceptor implements ClientHttpReq
 
 		private final Call call;
 
-		private final GroupContext.Registration registration;
-
 		private @Nullable InputStream body;
 
-		AbortableResponse(ClientHttpResponse delegate, Call call, GroupContext.Registration registration) {
+		AbortableResponse(ClientHttpResponse delegate, Call call) {
 			this.delegate = delegate;
 			this.call = call;
-			this.registration = registration;
-		}
-
-		private IOException translate(IOException ex) {
-			return this.call.aborted ? CallAborted.exception(this.call.name, this.call.context, ex) : ex;
 		}
 
 		@Override
@@ -258,68 +344,69 @@ public final class DeadlineClientHttpRequestInterceptor implements ClientHttpReq
 		@Override
 		public InputStream getBody() throws IOException {
 			Call call = this.call;
+			if (call.isAborted()) {
+				call.dropConnection(this.delegate);
+				throw call.aborted(null);
+			}
 			InputStream stream = this.body;
 			if (stream == null) {
 				InputStream raw;
 				try {
-					raw = rawBody();
+					raw = this.delegate.getBody();
 				}
 				catch (IOException ex) {
-					throw translate(ex);
+					throw call.isAborted() ? call.aborted(ex) : ex;
 				}
-				if (call.aborted) {
-					// Aborted before the body was asked for, when abort() had nothing to close (or it
-					// ran before rawBody was set, and missed it): close it now, so that the connection
-					// is dropped rather than left for close() to drain.
-					call.abortOnReadingThread();
-					throw CallAborted.exception(call.name, call.context, null);
+				if (!call.reading(raw)) { // cancelled after the check above, with no stream to close
+					call.dropConnection(this.delegate);
+					throw call.aborted(null);
 				}
 				stream = new AbortAwareInputStream(raw);
 				this.body = stream;
 			}
-			else if (call.aborted) {
-				throw CallAborted.exception(call.name, call.context, null);
-			}
 			return stream;
-		}
-
-		/** The delegate's own body stream, asked for once and published for abort() to close. */
-		private InputStream rawBody() throws IOException {
-			InputStream raw = this.call.rawBody;
-			if (raw == null) {
-				raw = this.delegate.getBody();
-				this.call.rawBody = raw;
-			}
-			return raw;
 		}
 
 		/**
 		 * Closes the response. Spring's responses drain what is left of the body first, to reuse the
 		 * connection, and the body of a slow or endless answer may take as long as the answer: so the
-		 * call stays abortable until the drain is over (abort() closes the body under it), and an
-		 * aborted call's body is closed before the delegate is asked to release it, which then drains
-		 * nothing.
+		 * call is READING (a cancel closes the body under the drain) until the drain is over, and an
+		 * aborted call's connection is dropped before the delegate is asked to release it, which then
+		 * drains nothing.
 		 */
 		@Override
 		public void close() {
+			Call call = this.call;
 			try {
-				try {
-					rawBody(); // for abort() to find: a cancel during the drain then cuts it short
+				if (call.state == Call.RECEIVED) {
+					try {
+						call.reading(this.delegate.getBody());
+					}
+					catch (IOException | RuntimeException ex) {
+						// no body to drain: the delegate's close() releases the rest
+					}
 				}
-				catch (IOException | RuntimeException ex) {
-					// no body to drain: the delegate's close() releases the rest
-				}
-				if (this.call.aborted) {
-					this.call.abortOnReadingThread();
+				if (call.isAborted()) {
+					call.dropConnection(this.delegate);
 				}
 				this.delegate.close();
 			}
+			catch (RuntimeException ex) {
+				// Reactor Netty's reports its connection closed under the drain unchecked: not news when
+				// the call was aborted, and it must not hide the abort the caller is throwing
+				if (!call.isAborted()) {
+					throw ex;
+				}
+			}
 			finally {
-				this.registration.close();
+				call.done();
 			}
 		}
 
-		/** Reports a read that failed because the response was aborted as the abort it is. */
+		/**
+		 * Reports a read that failed, or ended early, because the call was aborted as the abort it is.
+		 * Reactor Netty's body stream reports its I/O failures unchecked, hence the RuntimeException.
+		 */
 		private final class AbortAwareInputStream extends FilterInputStream {
 
 			AbortAwareInputStream(InputStream in) {
@@ -328,52 +415,58 @@ public final class DeadlineClientHttpRequestInterceptor implements ClientHttpReq
 
 			@Override
 			public int read() throws IOException {
-				try {
-					return checked(super.read());
-				}
-				catch (IOException ex) {
-					throw translate(ex);
-				}
+				return checked((int) guarded(this.in::read));
 			}
 
 			@Override
 			public int read(byte[] b, int off, int len) throws IOException {
-				try {
-					return checked(this.in.read(b, off, len));
-				}
-				catch (IOException ex) {
-					throw translate(ex);
-				}
+				return checked((int) guarded(() -> this.in.read(b, off, len)));
 			}
 
 			@Override
 			public long skip(long n) throws IOException {
-				try {
-					return this.in.skip(n);
-				}
-				catch (IOException ex) {
-					throw translate(ex);
-				}
+				return guarded(() -> this.in.skip(n));
 			}
 
 			@Override
 			public int available() throws IOException {
-				try {
-					return this.in.available();
+				return (int) guarded(this.in::available);
+			}
+
+			/** An aborted call reads nothing more, not even what its transport had buffered. */
+			private long guarded(Read read) throws IOException {
+				Call call = AbortableResponse.this.call;
+				if (call.isAborted()) {
+					call.dropConnection(AbortableResponse.this.delegate);
+					throw call.aborted(null);
 				}
-				catch (IOException ex) {
-					throw translate(ex);
+				try {
+					return read.read();
+				}
+				catch (IOException | RuntimeException ex) {
+					if (call.isAborted()) {
+						throw call.aborted(ex);
+					}
+					throw ex;
 				}
 			}
 
 			/** An aborted body must not look like a short one that ended normally. */
-			private int checked(int result) throws IOException {
+			private int checked(int result) throws CallAbortedException {
 				Call call = AbortableResponse.this.call;
-				if (result < 0 && call.aborted) {
-					throw CallAborted.exception(call.name, call.context, null);
+				if (result < 0 && call.isAborted()) {
+					throw call.aborted(null);
 				}
 				return result;
 			}
+
+		}
+
+		/** One operation on the delegate's body stream. */
+		@FunctionalInterface
+		private interface Read {
+
+			long read() throws IOException;
 
 		}
 

@@ -1,7 +1,6 @@
 package io.github.errgroup.spring.web.client;
 
 import java.util.OptionalLong;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.github.errgroup.GroupContext;
@@ -23,7 +22,8 @@ import org.springframework.web.reactive.function.client.ExchangeFunction;
  * context found in the Reactor {@code Context} (WebFlux). The request carries the whole milliseconds
  * left before the context's deadline in the deadline header, and when the context is cancelled the
  * exchange, or the reading of its body, is cancelled, which closes the connection, and fails with a
- * {@link CancellationException} whose cause is the context's, which the core counts as cancelled.
+ * {@link CallAbortedException}, as a {@code RestClient} call does, which the core counts as
+ * cancelled.
  */
 public final class DeadlineExchangeFilterFunction implements ExchangeFilterFunction {
 
@@ -46,10 +46,9 @@ public final class DeadlineExchangeFilterFunction implements ExchangeFilterFunct
 			if (context == null) {
 				return next.exchange(request);
 			}
-			String call = request.method() + " " + request.url();
 			ClientRequest sent = withDeadline(request, context);
-			return Mono.firstWithSignal(next.exchange(sent), cancelled(context, call))
-				.map((response) -> response.mutate().body((body) -> abortable(body, context, call)).build());
+			return Mono.firstWithSignal(next.exchange(sent), cancelled(context, request))
+				.map((response) -> response.mutate().body((body) -> abortable(body, context, request)).build());
 		});
 	}
 
@@ -65,9 +64,9 @@ public final class DeadlineExchangeFilterFunction implements ExchangeFilterFunct
 	}
 
 	/** Fails when the context is cancelled; never emits otherwise. Unsubscribing removes the callback. */
-	private static <T> Mono<T> cancelled(GroupContext context, String call) {
+	private static <T> Mono<T> cancelled(GroupContext context, ClientRequest request) {
 		return Mono.create((sink) -> {
-			GroupContext.Registration registration = context.onCancel(() -> sink.error(aborted(context, call)));
+			GroupContext.Registration registration = context.onCancel(() -> sink.error(aborted(context, request)));
 			sink.onDispose(registration::close);
 		});
 	}
@@ -76,7 +75,7 @@ public final class DeadlineExchangeFilterFunction implements ExchangeFilterFunct
 	 * The body, cut off when the context is cancelled: its subscription is cancelled (the connection
 	 * closes) and it fails rather than end as if it were complete.
 	 */
-	private static Flux<DataBuffer> abortable(Flux<DataBuffer> body, GroupContext context, String call) {
+	private static Flux<DataBuffer> abortable(Flux<DataBuffer> body, GroupContext context, ClientRequest request) {
 		return Flux.defer(() -> {
 			AtomicBoolean cut = new AtomicBoolean();
 			Mono<Void> cancellation = Mono.create((sink) -> {
@@ -87,15 +86,12 @@ public final class DeadlineExchangeFilterFunction implements ExchangeFilterFunct
 				sink.onDispose(registration::close);
 			});
 			return body.takeUntilOther(cancellation)
-				.concatWith(Mono.defer(() -> cut.get() ? Mono.error(aborted(context, call)) : Mono.empty()));
+				.concatWith(Mono.defer(() -> cut.get() ? Mono.error(aborted(context, request)) : Mono.empty()));
 		});
 	}
 
-	private static CancellationException aborted(GroupContext context, String call) {
-		CancellationException ex = new CancellationException(
-				call + " was aborted: '" + context.groupName() + "' was cancelled");
-		ex.initCause(context.cause());
-		return ex;
+	private static CallAbortedException aborted(GroupContext context, ClientRequest request) {
+		return new CallAbortedException(request.method(), request.url(), context, null);
 	}
 
 }

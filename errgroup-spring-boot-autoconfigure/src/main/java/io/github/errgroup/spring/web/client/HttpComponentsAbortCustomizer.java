@@ -19,7 +19,8 @@ import org.springframework.boot.http.client.autoconfigure.ClientHttpRequestFacto
  * stream reads to the end when closed, so neither the interrupt the group gives its tasks nor closing
  * the stream aborts a call: cancellation aborts the request through HttpClient's own
  * {@link Cancellable}, which closes the connection, from the moment the request is sent until
- * {@link DeadlineClientHttpRequestInterceptor}'s response is closed.
+ * {@link DeadlineClientHttpRequestInterceptor}'s response is closed. A call made without that
+ * interceptor is aborted this way while it waits for its response.
  */
 public final class HttpComponentsAbortCustomizer
 		implements ClientHttpRequestFactoryBuilderCustomizer<HttpComponentsClientHttpRequestFactoryBuilder> {

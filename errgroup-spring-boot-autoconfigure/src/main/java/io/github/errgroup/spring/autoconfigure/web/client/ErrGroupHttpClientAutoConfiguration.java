@@ -4,6 +4,7 @@ import io.github.errgroup.spring.autoconfigure.ErrGroupProperties;
 import io.github.errgroup.spring.web.client.DeadlineClientHttpRequestInterceptor;
 import io.github.errgroup.spring.web.client.DeadlineExchangeFilterFunction;
 import io.github.errgroup.spring.web.client.HttpComponentsAbortCustomizer;
+import io.github.errgroup.spring.web.client.ReactorNettyAbortCustomizer;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -24,7 +25,8 @@ import org.springframework.context.annotation.Configuration;
  * whole milliseconds left before its deadline in the {@code errgroup.web.deadline-header} header and
  * are aborted on the wire when it is cancelled, ending with an exception the core counts as a
  * cancellation. Outside any group, calls are left as they are. Apache HttpClient 5, whose blocking
- * reads ignore interrupts, is also told to abort an exchange still waiting for its response.
+ * reads ignore interrupts, and Reactor Netty, whose body stream may refuse an early close, are also
+ * told how to abort an exchange themselves.
  *
  * <p>Off with {@code errgroup.web.enabled=false} (or {@code errgroup.enabled=false}). A bean with the
  * same name replaces each customizer.
@@ -68,6 +70,19 @@ public final class ErrGroupHttpClientAutoConfiguration {
 		@ConditionalOnMissingBean(name = "errGroupHttpComponentsAbortCustomizer")
 		HttpComponentsAbortCustomizer errGroupHttpComponentsAbortCustomizer() {
 			return new HttpComponentsAbortCustomizer();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = { "org.springframework.boot.http.client.autoconfigure.ClientHttpRequestFactoryBuilderCustomizer",
+			"reactor.netty.http.client.HttpClient" })
+	static class ReactorNettyConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(name = "errGroupReactorNettyAbortCustomizer")
+		ReactorNettyAbortCustomizer errGroupReactorNettyAbortCustomizer() {
+			return new ReactorNettyAbortCustomizer();
 		}
 
 	}

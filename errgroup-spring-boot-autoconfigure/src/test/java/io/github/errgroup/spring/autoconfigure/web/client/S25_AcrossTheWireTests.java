@@ -1,37 +1,50 @@
 package io.github.errgroup.spring.autoconfigure.web.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
+import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.errgroup.ErrGroup;
+import io.github.errgroup.ErrGroupException;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.Task;
 import io.github.errgroup.spring.autoconfigure.web.WebTestSupport;
 import io.github.errgroup.spring.autoconfigure.web.WebTestSupport.Recorder;
 import io.github.errgroup.spring.web.RequestEndedException;
 import io.github.errgroup.spring.web.RequestEndedException.Reason;
+import io.github.errgroup.spring.web.client.CallAbortedException;
+import io.github.errgroup.spring.web.client.DeadlineClientHttpRequestInterceptor;
+import io.github.errgroup.spring.web.client.ReactorNettyAbortCustomizer;
 import io.github.errgroup.spring.web.reactive.ReactiveErrGroups;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.resources.LoopResources;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.ClientHttpRequestFactory;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -43,10 +56,13 @@ import org.springframework.web.server.ServerWebExchange;
  * S25 with two real services: A (Spring MVC on Tomcat, {@code errgroup.web.request-timeout=500ms})
  * calls B (WebFlux on Reactor Netty, which reports disconnects) inside a task, with the
  * auto-configured {@code RestClient} on the JDK {@code HttpClient}, Reactor Netty and Apache HttpClient
- * 5, and with the auto-configured {@code WebClient}.
+ * 5, and with the auto-configured {@code WebClient}. The timings each test measured are logged at
+ * DEBUG ({@code logging.level.io.github.errgroup.spring.autoconfigure.web.client=debug}).
  */
 @Timeout(90)
 class S25_AcrossTheWireTests {
+
+	private static final Log logger = LogFactory.getLog(S25_AcrossTheWireTests.class);
 
 	static ConfigurableApplicationContext b;
 
@@ -83,6 +99,10 @@ class S25_AcrossTheWireTests {
 		return b.getBean(B.class);
 	}
 
+	private static String factory(ConfigurableApplicationContext a) {
+		return a.getEnvironment().getProperty("spring.http.clients.imperative.factory");
+	}
+
 	@Test
 	void S25_restClientOnJdkHttpClient_deadlineTravels_andBsGroupIsCancelled() throws Exception {
 		deadlineTravels(aJdk, "rest");
@@ -116,9 +136,8 @@ class S25_AcrossTheWireTests {
 		assertThat(header).isBetween(1L, 500L);
 		await().atMost(Duration.ofSeconds(2)).until(() -> bOf().recorder.finished("b-" + id).size() == 1);
 		assertThat(bOf().recorder.finishedIn("b-" + id, Task.State.CANCELLED)).isEqualTo(1);
-		System.out.printf("S25 %s on %s: B saw %s: %d; A answered 503 after %d ms; B's group: %s%n", client,
-				a.getEnvironment().getProperty("spring.http.clients.imperative.factory"), "Request-Timeout", header, took,
-				bOf().recorder.cause("b-" + id));
+		logger.debug(String.format("S25 %s on %s: B saw Request-Timeout: %d; A answered 503 after %d ms; B's group: %s",
+				client, factory(a), header, took, bOf().recorder.cause("b-" + id)));
 	}
 
 	@Test
@@ -191,6 +210,54 @@ class S25_AcrossTheWireTests {
 	}
 
 	/**
+	 * The window {@link ReactorNettyAbortCustomizer} closes: cancelled after {@code getBody()} and
+	 * before Spring's body stream is subscribed to the connection, which happens on the event loop,
+	 * held busy here. Closing the stream then is refused (it only marks itself closed, and receives on
+	 * once subscribed); closing the channel, queued behind the subscription, is not.
+	 */
+	@Test
+	void S25_restClientOnReactorNetty_cancelledBeforeTheBodyIsSubscribed_closesBsRequest() throws Exception {
+		LoopResources loop = LoopResources.create("s25-client", 1, true);
+		try {
+			ClientHttpRequestFactory factory = new ReactorNettyAbortCustomizer()
+				.customize(ClientHttpRequestFactoryBuilder.reactor().withHttpClientCustomizer((client) -> client.runOn(loop)))
+				.build();
+			RestClient rest = RestClient.builder()
+				.requestFactory(factory)
+				.requestInterceptor(new DeadlineClientHttpRequestInterceptor(null))
+				.baseUrl("http://127.0.0.1:" + WebTestSupport.port(b))
+				.build();
+			String id = "unsubscribed-" + ids.incrementAndGet();
+			IllegalStateException cause = new IllegalStateException("cancelled before the body was subscribed");
+			CompletableFuture<Void> cancelled = new CompletableFuture<>();
+			CompletableFuture<Void> loopReleased = new CompletableFuture<>();
+			try (ErrGroup group = aReactor.getBean(ErrGroupFactory.class).newGroup("a-" + id)) {
+				Task<Integer> call = group.go(() -> rest.get().uri("/b/stream?id=" + id).exchange((request, response) -> {
+					CompletableFuture<Void> loopBusy = new CompletableFuture<>();
+					loop.onClient(false).next().execute(() -> {
+						loopBusy.complete(null);
+						loopReleased.join();
+					});
+					loopBusy.join();
+					InputStream body = response.getBody(); // subscribes once the loop is free
+					group.cancel(cause);
+					cancelled.complete(null);
+					return body.read();
+				}));
+				cancelled.get(5, TimeUnit.SECONDS);
+				loopReleased.complete(null);
+				assertThatExceptionOfType(ErrGroupException.class).isThrownBy(group::await).havingCause().isSameAs(cause);
+				assertThat(call.state()).as("the call was cancelled").isEqualTo(Task.State.CANCELLED);
+			}
+			await().atMost(Duration.ofSeconds(2)).until(() -> bOf().scopeCauses.containsKey(id));
+			assertThat(bOf().streamed.get(id).get()).as("chunks B wrote before the connection closed").isLessThan(40);
+		}
+		finally {
+			loop.disposeLater().block(Duration.ofSeconds(5));
+		}
+	}
+
+	/**
 	 * The group is cancelled after B's headers arrived and before the body is asked for (here from a
 	 * status handler; under load, by a sibling failing in that window). Reading the body then fails at
 	 * once, and RestClient closes the response: that close must not drain B's 10 s answer, with the
@@ -203,9 +270,8 @@ class S25_AcrossTheWireTests {
 		HttpResponse<String> response = WebTestSupport.get(WebTestSupport.port(a),
 				"/a/call?client=rest-cancel-before-body&path=/b/stream&id=" + id);
 		Duration took = Duration.ofNanos(System.nanoTime() - start);
-		System.out.printf("S25 rest on %s, cancelled between headers and body: A answered %d after %d ms; B wrote %s chunks%n",
-				a.getEnvironment().getProperty("spring.http.clients.imperative.factory"), response.statusCode(),
-				took.toMillis(), bOf().streamed.get(id));
+		logger.debug(String.format("S25 rest on %s, cancelled between headers and body: A answered %d after %d ms; B wrote %s chunks",
+				factory(a), response.statusCode(), took.toMillis(), bOf().streamed.get(id)));
 		assertThat(response.statusCode()).isEqualTo(500);
 		assertThat(took).as("A did not wait for B's whole 10 s answer").isLessThan(Duration.ofSeconds(4));
 		await().atMost(Duration.ofSeconds(2)).until(() -> bOf().scopeCauses.containsKey(id));
@@ -213,6 +279,23 @@ class S25_AcrossTheWireTests {
 		Recorder recorderA = a.getBean(Recorder.class);
 		await().atMost(Duration.ofSeconds(2)).until(() -> recorderA.finished("a-" + id).size() == 1);
 		assertThat(recorderA.finishedIn("a-" + id, Task.State.CANCELLED)).as("the call was cancelled").isEqualTo(1);
+		assertAbortedCall(a, "rest", id, "/b/stream");
+	}
+
+	/**
+	 * The call ended with the one exception of an aborted call, {@link CallAbortedException}, wherever
+	 * the client wrapped it, naming the call without its query.
+	 */
+	private static void assertAbortedCall(ConfigurableApplicationContext a, String client, String id, String path) {
+		A calls = a.getBean(A.class);
+		Throwable thrown = client.equals("web-future") ? calls.signalled.get(id) : calls.thrown.get(id);
+		Throwable abort = thrown;
+		while (abort != null && !(abort instanceof CallAbortedException)) {
+			abort = abort.getCause();
+		}
+		assertThat(abort).as("the abort in %s", thrown)
+			.hasMessage("GET http://127.0.0.1:" + WebTestSupport.port(b) + path + " was aborted: 'a-" + id
+					+ "' was cancelled");
 	}
 
 	/**
@@ -231,9 +314,9 @@ class S25_AcrossTheWireTests {
 		long failedAt = System.nanoTime();
 		await().atMost(Duration.ofSeconds(2)).until(() -> bOf().scopeCauses.containsKey(id));
 		long bEnded = System.nanoTime();
-		System.out.printf("S25 %s on %s, %s: A answered %d ms after B got busy; B's request ended %d ms after A answered: %s%n",
-				client, a.getEnvironment().getProperty("spring.http.clients.imperative.factory"), path,
-				(failedAt - bOf().busy.get(id)) / 1_000_000, (bEnded - failedAt) / 1_000_000, bOf().scopeCauses.get(id));
+		logger.debug(String.format("S25 %s on %s, %s: A answered %d ms after B got busy; B's request ended %d ms after A answered: %s",
+				client, factory(a), path, (failedAt - bOf().busy.get(id)) / 1_000_000, (bEnded - failedAt) / 1_000_000,
+				bOf().scopeCauses.get(id)));
 		assertThat(Duration.ofNanos(failedAt - bOf().busy.get(id))).as("A did not wait for B's whole answer")
 			.isLessThan(Duration.ofSeconds(3));
 		if (path.equals("/b/wait")) {
@@ -247,6 +330,9 @@ class S25_AcrossTheWireTests {
 		await().atMost(Duration.ofSeconds(2)).until(() -> recorderA.finished("a-" + id).size() == 2);
 		assertThat(recorderA.finishedIn("a-" + id, Task.State.FAILED)).as("only the sibling failed").isEqualTo(1);
 		assertThat(recorderA.finishedIn("a-" + id, Task.State.CANCELLED)).as("the call was cancelled").isEqualTo(1);
+		if (!client.equals("web")) { // block() gives up on the interrupt, which may come before the abort
+			assertAbortedCall(a, client, id, path);
+		}
 		if (path.equals("/b/wait")) {
 			await().atMost(Duration.ofSeconds(2)).until(() -> bOf().recorder.finished("b-" + id).size() == 1);
 			assertThat(bOf().recorder.finishedIn("b-" + id, Task.State.CANCELLED)).isEqualTo(1);
@@ -274,6 +360,12 @@ class S25_AcrossTheWireTests {
 	@RestController
 	static class A {
 
+		/** What each call to B threw, by id. */
+		final Map<String, Throwable> thrown = new ConcurrentHashMap<>();
+
+		/** The error each WebClient call awaited as a future signalled, by id. */
+		final Map<String, Throwable> signalled = new ConcurrentHashMap<>();
+
 		private final ErrGroupFactory groups;
 
 		private final RestClient rest;
@@ -293,24 +385,14 @@ class S25_AcrossTheWireTests {
 			boolean detached = failAfterBStarted || client.equals("rest-cancel-before-body");
 			try (ErrGroup group = detached ? this.groups.group("a-" + id).detached().open()
 					: this.groups.newGroup("a-" + id)) {
-				Task<String> answer = group.go(() -> switch (client) {
-					case "web" -> this.web.get().uri(path + "?id=" + id).retrieve().bodyToMono(String.class).block();
-					case "web-future" -> this.web.get()
-						.uri(path + "?id=" + id)
-						.retrieve()
-						.bodyToMono(String.class)
-						.toFuture()
-						.get();
-					case "rest-cancel-before-body" -> this.rest.get()
-						.uri(path + "?id=" + id)
-						.retrieve()
-						.onStatus((status) -> { // the headers are here, the body not asked for yet
-							group.cancel(new IllegalStateException("cancelled between B's headers and body"));
-							return false;
-						}, (request, bResponse) -> {
-						})
-						.body(String.class);
-					default -> this.rest.get().uri(path + "?id=" + id).retrieve().body(String.class);
+				Task<String> answer = group.go(() -> {
+					try {
+						return call(group, client, path, id);
+					}
+					catch (Exception ex) {
+						this.thrown.put(id, ex);
+						throw ex;
+					}
 				});
 				if (failAfterBStarted) {
 					group.go(() -> {
@@ -321,6 +403,29 @@ class S25_AcrossTheWireTests {
 				group.await();
 				return answer.resultNow();
 			}
+		}
+
+		private String call(ErrGroup group, String client, String path, String id) throws Exception {
+			return switch (client) {
+				case "web" -> this.web.get().uri(path + "?id=" + id).retrieve().bodyToMono(String.class).block();
+				case "web-future" -> this.web.get()
+					.uri(path + "?id=" + id)
+					.retrieve()
+					.bodyToMono(String.class)
+					.doOnError((ex) -> this.signalled.put(id, ex)) // get() itself gives up on the interrupt
+					.toFuture()
+					.get();
+				case "rest-cancel-before-body" -> this.rest.get()
+					.uri(path + "?id=" + id)
+					.retrieve()
+					.onStatus((status) -> { // the headers are here, the body not asked for yet
+						group.cancel(new IllegalStateException("cancelled between B's headers and body"));
+						return false;
+					}, (request, bResponse) -> {
+					})
+					.body(String.class);
+				default -> this.rest.get().uri(path + "?id=" + id).retrieve().body(String.class);
+			};
 		}
 
 	}
