@@ -21,6 +21,8 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.MDC;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -83,26 +85,20 @@ class ErrGroupContextPropagationAutoConfigurationTests {
 	@Test
 	void S29_aTaskTheWaiterRunsSeesTheSubmittersMdcNotTheWaitersOwn() {
 		this.runner.run((context) -> {
-			ErrGroupFactory factory = context.getBean(ErrGroupFactory.class);
-			CountDownLatch blocking = new CountDownLatch(1);
-			CountDownLatch release = new CountDownLatch(1);
-			try (ErrGroup blocker = factory.newGroup("blocker"); ErrGroup group = factory.newGroup("on-waiter")) {
-				blocker.go(() -> {
-					blocking.countDown();
-					release.await();
-				});
-				assertThat(blocking.await(30, TimeUnit.SECONDS)).isTrue();
+			Thread waiter = Thread.currentThread();
+			String seen = onWaiter(context, (group) -> {
 				AtomicReference<Task<String>> task = new AtomicReference<>();
-				Thread submitter = new Thread(() -> task.set(group.go(() -> MDC.get("user")))); // no MDC there
+				Thread submitter = new Thread(() -> task.set(group.go(() -> { // a thread without MDC
+					assertThat(Thread.currentThread()).isSameAs(waiter);
+					return MDC.get("user");
+				})));
 				submitter.start();
 				submitter.join();
 				MDC.put("user", "alice");
-				group.await(); // the one pool thread is busy: this thread runs the task
-				release.countDown();
-				blocker.await();
-				assertThat(task.get().resultNow()).isNull();
-				assertThat(MDC.get("user")).isEqualTo("alice");
-			}
+				return task.get();
+			});
+			assertThat(seen).isNull();
+			assertThat(MDC.get("user")).isEqualTo("alice");
 		});
 	}
 
@@ -216,18 +212,10 @@ class ErrGroupContextPropagationAutoConfigurationTests {
 		});
 	}
 
-	@Test
-	void S22_startsWithoutSpringSecurity() {
-		this.runner.withClassLoader(new FilteredClassLoader("org.springframework.security")).run((context) -> {
-			assertThat(context).hasNotFailed();
-			MDC.put("user", "alice");
-			assertThat(onPool(context, () -> MDC.get("user"))).isEqualTo("alice");
-		});
-	}
-
-	@Test
-	void S22_startsWithoutSpringWeb() {
-		this.runner.withClassLoader(new FilteredClassLoader("org.springframework.web")).run((context) -> {
+	@ParameterizedTest
+	@ValueSource(strings = { "org.springframework.security", "org.springframework.web" })
+	void S22_startsWithoutSpringSecurityOrSpringWeb(String missingLibrary) {
+		this.runner.withClassLoader(new FilteredClassLoader(missingLibrary)).run((context) -> {
 			assertThat(context).hasNotFailed();
 			MDC.put("user", "alice");
 			assertThat(onPool(context, () -> MDC.get("user"))).isEqualTo("alice");
@@ -289,6 +277,15 @@ class ErrGroupContextPropagationAutoConfigurationTests {
 
 	/** Runs a group task on this thread: the one pool thread is kept busy while this thread awaits. */
 	static <T> T onWaiter(AssertableApplicationContext context, Callable<T> body) throws InterruptedException {
+		Thread waiter = Thread.currentThread();
+		return onWaiter(context, (group) -> group.go(() -> {
+			assertThat(Thread.currentThread()).isSameAs(waiter);
+			return body.call();
+		}));
+	}
+
+	/** Like {@link #onWaiter(AssertableApplicationContext, Callable)}, with the task spawned by {@code spawn}. */
+	static <T> T onWaiter(AssertableApplicationContext context, Spawn<T> spawn) throws InterruptedException {
 		ErrGroupFactory factory = context.getBean(ErrGroupFactory.class);
 		CountDownLatch blocking = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
@@ -298,16 +295,18 @@ class ErrGroupContextPropagationAutoConfigurationTests {
 				release.await();
 			});
 			assertThat(blocking.await(30, TimeUnit.SECONDS)).isTrue();
-			Thread waiter = Thread.currentThread();
-			Task<T> task = group.go(() -> {
-				assertThat(Thread.currentThread()).isSameAs(waiter);
-				return body.call();
-			});
+			Task<T> task = spawn.spawn(group);
 			group.await();
 			release.countDown();
 			blocker.await();
 			return task.resultNow();
 		}
+	}
+
+	interface Spawn<T> {
+
+		Task<T> spawn(ErrGroup group) throws InterruptedException;
+
 	}
 
 	/**
