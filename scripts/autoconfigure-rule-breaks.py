@@ -7,7 +7,8 @@ A break that only shows on Java 21+ runs on the Temurin 25 JDK. Takes about ten 
 from breakrunner import jdk25_home, run
 JDK25 = jdk25_home()
 A = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/autoconfigure/'
-AC, EX, CX = A + 'ErrGroupAutoConfiguration.java', A + 'executor/ErrGroupExecutorAutoConfiguration.java', A + 'context/'
+AC, EX = A + 'ErrGroupAutoConfiguration.java', A + 'executor/ErrGroupExecutorAutoConfiguration.java'
+CP = A + 'context/ErrGroupContextPropagationAutoConfiguration.java'
 # (name, [(file, old, new), ...], tests, jdk)
 muts = [
  ("S18 no back-off for the application's factory",
@@ -53,24 +54,25 @@ muts = [
   [(AC, "		taskDecorators.orderedStream().forEach((decorator) -> builder.taskDecorator(decorator::decorate));\n", "		builderCustomizers.orderedStream().forEach((customizer) -> customizer.customize(builder));\n		taskDecorators.orderedStream().forEach((decorator) -> builder.taskDecorator(decorator::decorate));\n"),
    (AC, "		customizers.orderedStream().forEach(builder::customizer);\n		builderCustomizers.orderedStream().forEach((customizer) -> customizer.customize(builder));\n", "		customizers.orderedStream().forEach(builder::customizer);\n")],
   "ErrGroupContextPropagationAutoConfigurationTests#S22_taskDecoratorBeans*", None),
- ("S22 SecurityContext not propagated (without context-propagation)",
-  [(CX + 'SecurityContextPropagation.java', "return new DelegatingSecurityContextRunnable(task);", "return task;")],
-  "ErrGroupContextPropagationAutoConfigurationTests#S22_security*,S22_NoLeakBetweenUsersTests", None),
- # In a full application Spring Security's SecurityContextHolderThreadLocalAccessor also carries the
- # SecurityContext through Micrometer's context-propagation, so the web test needs both gone.
- ("S22 SecurityContext propagated by neither its decorator nor context-propagation",
-  [(CX + 'SecurityContextPropagation.java', "return new DelegatingSecurityContextRunnable(task);", "return task;"),
-   (CX + 'ErrGroupContextPropagationAutoConfiguration.java', "			return (builder) -> builder.taskDecorator(decorator::decorate);", "			return (builder) -> { };")],
-  "S22_NoLeakBetweenRequestsWebTests", None),
+ ("S22 SecurityContext not propagated (Spring Security's accessor left out of errgroup's registry)",
+  [(CP, "		ContextRegistry.getInstance().getThreadLocalAccessors().forEach(registry::registerThreadLocalAccessor);",
+        "		ContextRegistry.getInstance().getThreadLocalAccessors().stream().filter((accessor) -> !String.valueOf(accessor.key()).contains(\"SecurityContext\")).forEach(registry::registerThreadLocalAccessor);")],
+  "ErrGroupContextPropagationAutoConfigurationTests#S22_security*,S22_NoLeakBetweenUsersTests,S22_NoLeakBetweenRequestsWebTests", None),
  ("S16 MDC left on the pool thread",
-  [(CX + 'MdcPropagation.java', "			finally {\n				set(previous);\n			}", "			finally {\n			}")],
+  [(CP, "			return new Slf4jThreadLocalAccessor();",
+        "			return new Slf4jThreadLocalAccessor() { @Override public void restore() { } @Override public void restore(java.util.Map<String, String> previous) { } };")],
   "ErrGroupContextPropagationAutoConfigurationTests#S22_mdc*,S22_NoLeakBetweenUsersTests,S22_NoLeakBetweenRequestsWebTests", None),
  ("S16 waiter's own MDC cleared instead of restored",
-  [(CX + 'MdcPropagation.java', "			finally {\n				set(previous);\n			}", "			finally {\n				MDC.clear();\n			}")],
+  [(CP, "			return new Slf4jThreadLocalAccessor();",
+        "			return new Slf4jThreadLocalAccessor() { @Override public void restore(java.util.Map<String, String> previous) { org.slf4j.MDC.clear(); } };")],
   "ErrGroupContextPropagationAutoConfigurationTests#S22_mdc*", None),
  ("S16 RequestAttributes left on the thread",
-  [(CX + 'RequestAttributesPropagation.java', "			finally {\n				set(previous);\n			}", "			finally {\n			}")],
+  [(CP, "			return new RequestAttributesThreadLocalAccessor();",
+        "			return new RequestAttributesThreadLocalAccessor() { @Override public void restore() { } };")],
   "ErrGroupContextPropagationAutoConfigurationTests#S22_requestAttributes*,S22_NoLeakBetweenRequestsWebTests", None),
+ ("S29 a task the waiter runs sees the waiter's own MDC (values the submitter lacked not cleared)",
+  [(CP, "			.clearMissing(true)", "			.clearMissing(false)")],
+  "ErrGroupContextPropagationAutoConfigurationTests#S29*", None),
  ("S15/S16 task decorators skipped when the waiter runs the task",
   [('errgroup-core/src/main/java/io/github/errgroup/TaskImpl.java', "				Runnable wrapped = this.decorated;", "				Runnable wrapped = waiter ? null : this.decorated;")],
   "S22_NoLeakBetweenRequestsWebTests", None),
@@ -84,7 +86,8 @@ muts = [
   [('errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/metrics/ErrGroupMetrics.java', "		this.overdueThresholdNanos = saturatedNanos(overdueThreshold);", "		this.overdueThresholdNanos = overdueThreshold.toNanos();")],
   "S21_AbsurdPropertyValuesTests#S21_maxValueLimit*", None),
  ("S23/S26 gauges look the factories up at each read",
-  [(A + 'metrics/ErrGroupMetricsAutoConfiguration.java', "			return this.found.stream().flatMap(", "			return this.factories.stream().flatMap(")],
+  [('errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/ErrGroupFactories.java',
+    "SingletonSupplier.of(() -> factories.orderedStream().toList())", "() -> factories.orderedStream().toList()")],
   "ErrGroupMetricsAutoConfigurationTests#S23_S26*,S23_ContextClosedMidFanOutWebTests#S23_immediate*", None),
  ("S23 lifecycle phase after the executor pauses",
   [(A + 'ErrGroupShutdownLifecycle.java', "static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;", "static final int PHASE = Integer.MAX_VALUE / 2 - 1;")],

@@ -5,6 +5,7 @@ import java.util.concurrent.Executor;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.GroupCustomizer;
 import io.github.errgroup.GroupListener;
+import io.github.errgroup.spring.ErrGroupFactories;
 import io.github.errgroup.spring.ErrGroupFactoryBuilderCustomizer;
 import io.github.errgroup.spring.autoconfigure.executor.ErrGroupExecutorAutoConfiguration;
 
@@ -60,9 +61,17 @@ public final class ErrGroupAutoConfiguration {
 		return builder.build();
 	}
 
+	/**
+	 * The one lookup of every {@code ErrGroupFactory} bean, for the shutdown, the gauges and the
+	 * endpoint.
+	 */
 	@Bean
-	ErrGroupShutdownLifecycle errGroupShutdownLifecycle(ObjectProvider<ErrGroupFactory> factories,
-			ErrGroupProperties properties) {
+	ErrGroupFactories errGroupFactories(ObjectProvider<ErrGroupFactory> factories) {
+		return new ErrGroupFactories(factories);
+	}
+
+	@Bean
+	ErrGroupShutdownLifecycle errGroupShutdownLifecycle(ErrGroupFactories factories, ErrGroupProperties properties) {
 		return new ErrGroupShutdownLifecycle(factories, properties.getShutdown().isAfterGracefulShutdown());
 	}
 

@@ -8,6 +8,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.system.JavaVersion;
 
 /**
@@ -50,96 +51,50 @@ public class ErrGroupProperties implements InitializingBean {
 
 	private final ApplicationShutdown shutdown = new ApplicationShutdown();
 
-	/**
-	 * Creates the properties with their defaults.
-	 */
-	public ErrGroupProperties() {
-	}
-
-	/**
-	 * Returns whether errgroup is auto-configured.
-	 * @return {@code true} unless {@code errgroup.enabled=false}
-	 */
 	public boolean isEnabled() {
 		return this.enabled;
 	}
 
-	/**
-	 * Sets whether errgroup is auto-configured.
-	 * @param enabled {@code false} to turn the whole starter off
-	 */
 	public void setEnabled(boolean enabled) {
 		this.enabled = enabled;
 	}
 
-	/**
-	 * Returns the settings of the executor that runs group tasks.
-	 * @return the executor settings, {@code errgroup.executor.*}
-	 */
 	public Executor getExecutor() {
 		return this.executor;
 	}
 
-	/**
-	 * Returns the profile applied to every group, unless a per-name profile says otherwise.
-	 * @return the default profile, {@code errgroup.defaults.*}
-	 */
 	public Profile getDefaults() {
 		return this.defaults;
 	}
 
-	/**
-	 * Returns the group profiles by group name.
-	 * @return the mutable map of profiles, {@code errgroup.groups.<name>.*}
-	 */
 	public Map<String, Profile> getGroups() {
 		return this.groups;
 	}
 
-	/**
-	 * Returns how long a task may run on after its group was cancelled before it counts as overdue.
-	 * @return the threshold, 5 seconds by default
-	 */
 	public Duration getOverdueThreshold() {
 		return this.overdueThreshold;
 	}
 
-	/**
-	 * Sets how long a task may run on after its group was cancelled before it counts as overdue.
-	 * @param overdueThreshold the threshold, zero or more
-	 */
 	public void setOverdueThreshold(Duration overdueThreshold) {
 		this.overdueThreshold = overdueThreshold;
 	}
 
-	/**
-	 * Returns the settings of the errgroup meters.
-	 * @return the metrics settings, {@code errgroup.metrics.*}
-	 */
 	public Metrics getMetrics() {
 		return this.metrics;
 	}
 
-	/**
-	 * Returns when open groups are cancelled as the application shuts down.
-	 * @return the shutdown settings, {@code errgroup.shutdown.*}
-	 */
 	public ApplicationShutdown getShutdown() {
 		return this.shutdown;
 	}
 
-	/**
-	 * Returns the settings of the web integration: request scopes and outgoing calls.
-	 * @return the web settings, {@code errgroup.web.*}
-	 */
 	public Web getWeb() {
 		return this.web;
 	}
 
 	/**
 	 * Checks the bound values.
-	 * @throws IllegalStateException (a subtype that Spring Boot's failure analysis reports) naming
-	 * the first invalid property and its value
+	 * @throws InvalidConfigurationPropertyValueException naming the first invalid property, its value,
+	 * why it is wrong and what to set instead; Spring Boot's failure analysis adds where it was set
 	 */
 	@Override
 	public void afterPropertiesSet() {
@@ -147,7 +102,7 @@ public class ErrGroupProperties implements InitializingBean {
 		this.defaults.validate("errgroup.defaults");
 		this.groups.forEach((name, profile) -> profile.validate("errgroup.groups." + mapKey(name)));
 		if (this.overdueThreshold.isNegative()) {
-			throw new InvalidErrGroupPropertyException("errgroup.overdue-threshold", this.overdueThreshold,
+			throw invalid("errgroup.overdue-threshold", this.overdueThreshold,
 					"the overdue threshold must not be negative", "Set it to a positive duration, such as 5s.");
 		}
 		this.metrics.validate("errgroup.metrics");
@@ -156,6 +111,32 @@ public class ErrGroupProperties implements InitializingBean {
 
 	private static String mapKey(String name) {
 		return name.matches("[a-z0-9-]+") ? name : "[" + name + "]";
+	}
+
+	/**
+	 * Spring Boot's own exception for a bad property value: its failure analyzer reports the property,
+	 * the value and every place it was set. Boot's report has a generic action, so what to set instead
+	 * goes into the reason.
+	 */
+	private static InvalidConfigurationPropertyValueException invalid(String property, @Nullable Object value,
+			String reason, String action) {
+		return new InvalidConfigurationPropertyValueException(property, display(value), reason + ". " + action);
+	}
+
+	/** Durations as a user writes them ({@code -5s}, {@code 250ms}), not as ISO-8601 ({@code PT-5S}). */
+	private static String display(@Nullable Object value) {
+		if (value instanceof Duration duration) {
+			if (duration.getNano() == 0) {
+				return duration.getSeconds() + "s";
+			}
+			try {
+				return (duration.getNano() % 1_000_000 == 0) ? duration.toMillis() + "ms" : duration.toNanos() + "ns";
+			}
+			catch (ArithmeticException ex) {
+				return duration.toString(); // too long for a count of millis or nanos
+			}
+		}
+		return String.valueOf(value);
 	}
 
 	/**
@@ -171,24 +152,10 @@ public class ErrGroupProperties implements InitializingBean {
 		 */
 		private boolean afterGracefulShutdown;
 
-		/**
-		 * Creates the shutdown settings with their defaults.
-		 */
-		public ApplicationShutdown() {
-		}
-
-		/**
-		 * Returns whether open groups are cancelled only after the web server's graceful shutdown.
-		 * @return {@code false} by default: cancelled as the context starts closing
-		 */
 		public boolean isAfterGracefulShutdown() {
 			return this.afterGracefulShutdown;
 		}
 
-		/**
-		 * Sets whether open groups are cancelled only after the web server's graceful shutdown.
-		 * @param afterGracefulShutdown {@code true} to let requests in flight finish their groups first
-		 */
 		public void setAfterGracefulShutdown(boolean afterGracefulShutdown) {
 			this.afterGracefulShutdown = afterGracefulShutdown;
 		}
@@ -211,49 +178,25 @@ public class ErrGroupProperties implements InitializingBean {
 		 */
 		private int maxGroupNames = 100;
 
-		/**
-		 * Creates the metrics settings with their defaults.
-		 */
-		public Metrics() {
-		}
-
-		/**
-		 * Returns whether the meters are recorded.
-		 * @return {@code true} by default
-		 */
 		public boolean isEnabled() {
 			return this.enabled;
 		}
 
-		/**
-		 * Sets whether the meters are recorded.
-		 * @param enabled {@code false} to record none
-		 */
 		public void setEnabled(boolean enabled) {
 			this.enabled = enabled;
 		}
 
-		/**
-		 * Returns how many distinct group names become tag values before new ones are tagged
-		 * {@code other}.
-		 * @return the maximum, 100 by default
-		 */
 		public int getMaxGroupNames() {
 			return this.maxGroupNames;
 		}
 
-		/**
-		 * Sets how many distinct group names become tag values before new ones are tagged
-		 * {@code other}.
-		 * @param maxGroupNames the maximum, zero or more (zero tags every group {@code other})
-		 */
 		public void setMaxGroupNames(int maxGroupNames) {
 			this.maxGroupNames = maxGroupNames;
 		}
 
 		void validate(String prefix) {
 			if (this.maxGroupNames < 0) {
-				throw new InvalidErrGroupPropertyException(prefix + ".max-group-names", this.maxGroupNames,
+				throw invalid(prefix + ".max-group-names", this.maxGroupNames,
 						"the maximum number of group names must be zero or more",
 						"Set it to 0 or more; the default is 100.");
 			}
@@ -281,58 +224,26 @@ public class ErrGroupProperties implements InitializingBean {
 
 		private final Shutdown shutdown = new Shutdown();
 
-		/**
-		 * Creates the executor settings with their defaults.
-		 */
-		public Executor() {
-		}
-
-		/**
-		 * Returns the prefix of the executor's thread names.
-		 * @return the prefix, {@code errgroup-} by default
-		 */
 		public String getThreadNamePrefix() {
 			return this.threadNamePrefix;
 		}
 
-		/**
-		 * Sets the prefix of the executor's thread names.
-		 * @param threadNamePrefix the prefix
-		 */
 		public void setThreadNamePrefix(String threadNamePrefix) {
 			this.threadNamePrefix = threadNamePrefix;
 		}
 
-		/**
-		 * Returns whether tasks run on virtual threads, as configured.
-		 * @return {@code true} or {@code false} if set; {@code null} to follow
-		 * {@code spring.threads.virtual.enabled}
-		 */
 		public @Nullable Boolean getVirtualThreads() {
 			return this.virtualThreads;
 		}
 
-		/**
-		 * Sets whether tasks run on virtual threads.
-		 * @param virtualThreads {@code true} for virtual threads (Java 21 or later), {@code false} for
-		 * the thread pool, {@code null} to follow {@code spring.threads.virtual.enabled}
-		 */
 		public void setVirtualThreads(@Nullable Boolean virtualThreads) {
 			this.virtualThreads = virtualThreads;
 		}
 
-		/**
-		 * Returns the thread pool settings.
-		 * @return the pool settings, {@code errgroup.executor.pool.*}
-		 */
 		public Pool getPool() {
 			return this.pool;
 		}
 
-		/**
-		 * Returns the shutdown settings.
-		 * @return the shutdown settings, {@code errgroup.executor.shutdown.*}
-		 */
 		public Shutdown getShutdown() {
 			return this.shutdown;
 		}
@@ -340,7 +251,7 @@ public class ErrGroupProperties implements InitializingBean {
 		void validate(String prefix) {
 			if (Boolean.TRUE.equals(this.virtualThreads)
 					&& !JavaVersion.getJavaVersion().isEqualOrNewerThan(JavaVersion.TWENTY_ONE)) {
-				throw new InvalidErrGroupPropertyException(prefix + ".virtual-threads", true,
+				throw invalid(prefix + ".virtual-threads", true,
 						"virtual threads need Java 21 or later, but this application runs on Java "
 								+ System.getProperty("java.version"),
 						"Run the application on Java 21 or later, or remove '" + prefix
@@ -387,127 +298,80 @@ public class ErrGroupProperties implements InitializingBean {
 		 */
 		private Duration keepAlive = Duration.ofSeconds(60);
 
-		/**
-		 * Creates the pool settings with their defaults.
-		 */
-		public Pool() {
-		}
-
-		/**
-		 * Returns the queue capacity.
-		 * @return the capacity, unbounded ({@link Integer#MAX_VALUE}) by default
-		 */
 		public int getQueueCapacity() {
 			return this.queueCapacity;
 		}
 
-		/**
-		 * Sets the queue capacity.
-		 * @param queueCapacity the capacity, zero or more
-		 */
 		public void setQueueCapacity(int queueCapacity) {
 			this.queueCapacity = queueCapacity;
 		}
 
-		/**
-		 * Returns the core number of threads.
-		 * @return the core size, 8 by default
-		 */
 		public int getCoreSize() {
 			return this.coreSize;
 		}
 
-		/**
-		 * Sets the core number of threads.
-		 * @param coreSize the core size, zero or more
-		 */
 		public void setCoreSize(int coreSize) {
 			this.coreSize = coreSize;
 		}
 
-		/**
-		 * Returns the maximum number of threads.
-		 * @return the maximum, unbounded ({@link Integer#MAX_VALUE}) by default
-		 */
 		public int getMaxSize() {
 			return this.maxSize;
 		}
 
-		/**
-		 * Sets the maximum number of threads.
-		 * @param maxSize the maximum, at least 1 and at least the core size
-		 */
 		public void setMaxSize(int maxSize) {
 			this.maxSize = maxSize;
 		}
 
-		/**
-		 * Returns whether core threads may time out.
-		 * @return {@code true} by default
-		 */
 		public boolean isAllowCoreThreadTimeout() {
 			return this.allowCoreThreadTimeout;
 		}
 
-		/**
-		 * Sets whether core threads may time out.
-		 * @param allowCoreThreadTimeout whether core threads may time out
-		 */
 		public void setAllowCoreThreadTimeout(boolean allowCoreThreadTimeout) {
 			this.allowCoreThreadTimeout = allowCoreThreadTimeout;
 		}
 
-		/**
-		 * Returns how long an idle thread lives.
-		 * @return the keep-alive time, 60 seconds by default
-		 */
 		public Duration getKeepAlive() {
 			return this.keepAlive;
 		}
 
-		/**
-		 * Sets how long an idle thread lives.
-		 * @param keepAlive the keep-alive time, zero or more; whole seconds, at least one while core
-		 * threads may time out
-		 */
 		public void setKeepAlive(Duration keepAlive) {
 			this.keepAlive = keepAlive;
 		}
 
 		void validate(String prefix) {
 			if (this.queueCapacity < 0) {
-				throw new InvalidErrGroupPropertyException(prefix + ".queue-capacity", this.queueCapacity,
+				throw invalid(prefix + ".queue-capacity", this.queueCapacity,
 						"the queue capacity must be zero or more", "Set it to 0 or more, or remove it for an unbounded queue.");
 			}
 			if (this.coreSize < 0) {
-				throw new InvalidErrGroupPropertyException(prefix + ".core-size", this.coreSize,
+				throw invalid(prefix + ".core-size", this.coreSize,
 						"the core number of threads must be zero or more", "Set it to 0 or more.");
 			}
 			if (this.maxSize < 1) {
-				throw new InvalidErrGroupPropertyException(prefix + ".max-size", this.maxSize,
+				throw invalid(prefix + ".max-size", this.maxSize,
 						"the maximum number of threads must be at least 1", "Set it to 1 or more.");
 			}
 			if (this.maxSize < this.coreSize) {
-				throw new InvalidErrGroupPropertyException(prefix + ".max-size", this.maxSize,
+				throw invalid(prefix + ".max-size", this.maxSize,
 						"the maximum number of threads must not be less than " + prefix + ".core-size ("
 								+ this.coreSize + ")",
 						"Set '" + prefix + ".max-size' to " + this.coreSize + " or more, or lower '" + prefix
 								+ ".core-size'.");
 			}
 			if (this.keepAlive.isNegative()) {
-				throw new InvalidErrGroupPropertyException(prefix + ".keep-alive", this.keepAlive,
+				throw invalid(prefix + ".keep-alive", this.keepAlive,
 						"the keep-alive time must not be negative", "Set it to a positive duration, such as 60s.");
 			}
 			if (this.keepAlive.getSeconds() > Integer.MAX_VALUE) {
 				// The executor takes whole seconds as an int: beyond that, the value would wrap around.
-				throw new InvalidErrGroupPropertyException(prefix + ".keep-alive", this.keepAlive,
+				throw invalid(prefix + ".keep-alive", this.keepAlive,
 						"the keep-alive time must be at most " + Integer.MAX_VALUE
 								+ "s (about 68 years), the most the thread pool can hold",
 						"Set it to a shorter duration, such as 60s.");
 			}
 			if (this.allowCoreThreadTimeout && this.keepAlive.getSeconds() < 1) {
 				// ThreadPoolExecutor counts whole seconds here and refuses zero for core threads that time out.
-				throw new InvalidErrGroupPropertyException(prefix + ".keep-alive", this.keepAlive,
+				throw invalid(prefix + ".keep-alive", this.keepAlive,
 						"the keep-alive time must be at least 1s while " + prefix
 								+ ".allow-core-thread-timeout is true",
 						"Set it to 1s or more, or set '" + prefix + ".allow-core-thread-timeout' to false.");
@@ -531,53 +395,31 @@ public class ErrGroupProperties implements InitializingBean {
 		 */
 		private @Nullable Duration awaitTerminationPeriod;
 
-		/**
-		 * Creates the shutdown settings with their defaults.
-		 */
-		public Shutdown() {
-		}
-
-		/**
-		 * Returns whether the executor waits for its tasks on shutdown.
-		 * @return {@code false} by default
-		 */
 		public boolean isAwaitTermination() {
 			return this.awaitTermination;
 		}
 
-		/**
-		 * Sets whether the executor waits for its tasks on shutdown.
-		 * @param awaitTermination whether to wait
-		 */
 		public void setAwaitTermination(boolean awaitTermination) {
 			this.awaitTermination = awaitTermination;
 		}
 
-		/**
-		 * Returns the longest the executor waits for its tasks on shutdown.
-		 * @return the period, or {@code null} for not waiting
-		 */
 		public @Nullable Duration getAwaitTerminationPeriod() {
 			return this.awaitTerminationPeriod;
 		}
 
-		/**
-		 * Sets the longest the executor waits for its tasks on shutdown.
-		 * @param awaitTerminationPeriod the period, zero or more
-		 */
 		public void setAwaitTerminationPeriod(@Nullable Duration awaitTerminationPeriod) {
 			this.awaitTerminationPeriod = awaitTerminationPeriod;
 		}
 
 		void validate(String prefix) {
 			if (this.awaitTerminationPeriod != null && this.awaitTerminationPeriod.isNegative()) {
-				throw new InvalidErrGroupPropertyException(prefix + ".await-termination-period",
+				throw invalid(prefix + ".await-termination-period",
 						this.awaitTerminationPeriod, "the await-termination period must not be negative",
 						"Set it to a positive duration, such as 30s.");
 			}
 			if (this.awaitTerminationPeriod != null && !fitsInMillis(this.awaitTerminationPeriod)) {
 				// The executor takes milliseconds as a long.
-				throw new InvalidErrGroupPropertyException(prefix + ".await-termination-period",
+				throw invalid(prefix + ".await-termination-period",
 						this.awaitTerminationPeriod,
 						"the await-termination period must be at most " + Long.MAX_VALUE
 								+ "ms, the most the executor can hold",
@@ -614,51 +456,29 @@ public class ErrGroupProperties implements InitializingBean {
 		 */
 		private @Nullable Duration timeout;
 
-		/**
-		 * Creates a profile that sets nothing.
-		 */
-		public Profile() {
-		}
-
-		/**
-		 * Returns the most tasks of the group running at once.
-		 * @return the limit, or {@code null} when not set
-		 */
 		public @Nullable Integer getLimit() {
 			return this.limit;
 		}
 
-		/**
-		 * Sets the most tasks of the group running at once.
-		 * @param limit the limit, at least 1, or {@code null} for none
-		 */
 		public void setLimit(@Nullable Integer limit) {
 			this.limit = limit;
 		}
 
-		/**
-		 * Returns how long the group may run.
-		 * @return the timeout, or {@code null} when not set
-		 */
 		public @Nullable Duration getTimeout() {
 			return this.timeout;
 		}
 
-		/**
-		 * Sets how long the group may run.
-		 * @param timeout the timeout, positive, or {@code null} for none
-		 */
 		public void setTimeout(@Nullable Duration timeout) {
 			this.timeout = timeout;
 		}
 
 		void validate(String prefix) {
 			if (this.limit != null && this.limit < 1) {
-				throw new InvalidErrGroupPropertyException(prefix + ".limit", this.limit,
+				throw invalid(prefix + ".limit", this.limit,
 						"a group limit must be at least 1", "Set it to 1 or more, or remove it for no limit.");
 			}
 			if (this.timeout != null && (this.timeout.isNegative() || this.timeout.isZero())) {
-				throw new InvalidErrGroupPropertyException(prefix + ".timeout", this.timeout,
+				throw invalid(prefix + ".timeout", this.timeout,
 						"a group timeout must be positive", "Set it to a positive duration, such as 2s, or remove it for no deadline.");
 			}
 		}
@@ -692,69 +512,39 @@ public class ErrGroupProperties implements InitializingBean {
 		 */
 		private String deadlineHeader = "Request-Timeout";
 
-		/**
-		 * Creates the web settings with their defaults.
-		 */
-		public Web() {
-		}
-
-		/**
-		 * Returns whether the web integration is on.
-		 * @return {@code true} by default
-		 */
 		public boolean isEnabled() {
 			return this.enabled;
 		}
 
-		/**
-		 * Sets whether the web integration is on.
-		 * @param enabled {@code false} to give requests no scope and leave HTTP clients alone
-		 */
 		public void setEnabled(boolean enabled) {
 			this.enabled = enabled;
 		}
 
-		/**
-		 * Returns the deadline of every request.
-		 * @return the timeout, or {@code null} for none
-		 */
 		public @Nullable Duration getRequestTimeout() {
 			return this.requestTimeout;
 		}
 
-		/**
-		 * Sets the deadline of every request.
-		 * @param requestTimeout the timeout, positive, or {@code null} for none
-		 */
 		public void setRequestTimeout(@Nullable Duration requestTimeout) {
 			this.requestTimeout = requestTimeout;
 		}
 
-		/**
-		 * Returns the name of the deadline header.
-		 * @return the header name, {@code Request-Timeout} by default; empty when turned off
-		 */
 		public String getDeadlineHeader() {
 			return this.deadlineHeader;
 		}
 
-		/**
-		 * Sets the name of the deadline header.
-		 * @param deadlineHeader the header name, or empty to turn the header off
-		 */
 		public void setDeadlineHeader(String deadlineHeader) {
 			this.deadlineHeader = deadlineHeader;
 		}
 
 		void validate(String prefix) {
 			if (this.requestTimeout != null && (this.requestTimeout.isNegative() || this.requestTimeout.isZero())) {
-				throw new InvalidErrGroupPropertyException(prefix + ".request-timeout", this.requestTimeout,
+				throw invalid(prefix + ".request-timeout", this.requestTimeout,
 						"a request timeout must be positive",
 						"Set it to a positive duration, such as 2s, or remove it for no deadline.");
 			}
 			if (this.deadlineHeader != null && !this.deadlineHeader.isEmpty()
 					&& !this.deadlineHeader.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
-				throw new InvalidErrGroupPropertyException(prefix + ".deadline-header", this.deadlineHeader,
+				throw invalid(prefix + ".deadline-header", this.deadlineHeader,
 						"an HTTP header name is a token: letters, digits and !#$%&'*+.^_`|~-",
 						"Set it to a header name such as Request-Timeout, or to an empty value to turn it off.");
 			}

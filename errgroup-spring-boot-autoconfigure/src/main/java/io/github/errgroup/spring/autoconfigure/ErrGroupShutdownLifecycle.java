@@ -3,9 +3,9 @@ package io.github.errgroup.spring.autoconfigure;
 import java.util.concurrent.CancellationException;
 
 import io.github.errgroup.ErrGroupFactory;
+import io.github.errgroup.spring.ErrGroupFactories;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationContextAware;
 import org.springframework.context.ApplicationListener;
@@ -53,7 +53,7 @@ final class ErrGroupShutdownLifecycle implements SmartLifecycle, ApplicationList
 
 	private final int phase;
 
-	private final ObjectProvider<ErrGroupFactory> factories;
+	private final ErrGroupFactories factories;
 
 	private @Nullable ApplicationContext applicationContext;
 
@@ -61,7 +61,7 @@ final class ErrGroupShutdownLifecycle implements SmartLifecycle, ApplicationList
 
 	private volatile boolean closing;
 
-	ErrGroupShutdownLifecycle(ObjectProvider<ErrGroupFactory> factories, boolean afterGracefulShutdown) {
+	ErrGroupShutdownLifecycle(ErrGroupFactories factories, boolean afterGracefulShutdown) {
 		this.factories = factories;
 		this.phase = afterGracefulShutdown ? PHASE_AFTER_GRACEFUL_SHUTDOWN : PHASE;
 	}
@@ -96,7 +96,7 @@ final class ErrGroupShutdownLifecycle implements SmartLifecycle, ApplicationList
 	}
 
 	private void shutDownAll() {
-		this.factories.orderedStream().forEach(ErrGroupShutdownLifecycle::shutDown);
+		this.factories.factories().forEach(ErrGroupShutdownLifecycle::shutDown);
 	}
 
 	private static void shutDown(ErrGroupFactory factory) {

@@ -1,10 +1,10 @@
 package io.github.errgroup.spring.autoconfigure.actuate;
 
 import io.github.errgroup.ErrGroupFactory;
+import io.github.errgroup.spring.ErrGroupFactories;
 import io.github.errgroup.spring.actuate.ErrGroupsEndpoint;
 import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -26,7 +26,7 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = { EndpointAutoConfiguration.class, ErrGroupAutoConfiguration.class })
 @ConditionalOnClass({ Endpoint.class, EndpointAutoConfiguration.class })
-@ConditionalOnBean(ErrGroupFactory.class)
+@ConditionalOnBean({ ErrGroupFactory.class, ErrGroupFactories.class })
 @ConditionalOnBooleanProperty(name = "errgroup.enabled", matchIfMissing = true)
 public final class ErrGroupsEndpointAutoConfiguration {
 
@@ -38,8 +38,8 @@ public final class ErrGroupsEndpointAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint
-	ErrGroupsEndpoint errGroupsEndpoint(ObjectProvider<ErrGroupFactory> factories) {
-		return new ErrGroupsEndpoint(factories.orderedStream().toList());
+	ErrGroupsEndpoint errGroupsEndpoint(ErrGroupFactories factories) {
+		return new ErrGroupsEndpoint(factories.factories());
 	}
 
 }

@@ -2,37 +2,51 @@ package io.github.errgroup.spring.autoconfigure.context;
 
 import io.github.errgroup.spring.ErrGroupFactoryBuilderCustomizer;
 import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
+import io.micrometer.context.ContextRegistry;
 import io.micrometer.context.ContextSnapshotFactory;
+import io.micrometer.context.ThreadLocalAccessor;
+import io.micrometer.context.integration.Slf4jThreadLocalAccessor;
+import org.jspecify.annotations.Nullable;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
+import org.springframework.context.i18n.LocaleContextThreadLocalAccessor;
+import org.springframework.core.io.ResourceLoader;
 import org.springframework.core.task.support.ContextPropagatingTaskDecorator;
+import org.springframework.util.ClassUtils;
+import org.springframework.web.context.request.RequestAttributesThreadLocalAccessor;
 
 /**
  * {@link EnableAutoConfiguration Auto-configuration} that carries the submitting thread's context into
- * group tasks (S22), for each library the application has: the SLF4J {@code MDC}, Spring Security's
- * {@code SecurityContext}, Spring's {@code RequestAttributes} and {@code LocaleContext}, and every
- * Micrometer context-propagation {@code ThreadLocalAccessor} (the Observation, hence the trace).
+ * group tasks (S22): Spring's {@link ContextPropagatingTaskDecorator} over Micrometer's
+ * context-propagation, with every {@link ThreadLocalAccessor} of the application's
+ * {@link ContextRegistry} (the current Observation, hence the trace, and Spring Security's
+ * {@code SecurityContext}, which register themselves, and whatever the application registered), plus
+ * the accessors that Spring and Micrometer ship but nobody registers: the SLF4J {@code MDC}, Spring's
+ * {@code RequestAttributes} and {@code LocaleContext}, each when its library is present.
  *
- * <p>Each is an {@link ErrGroupFactoryBuilderCustomizer} that adds a task decorator to the
+ * <p>It is an {@link ErrGroupFactoryBuilderCustomizer} that adds a task decorator to the
  * {@code ErrGroupFactory}, not a {@code TaskDecorator} bean: the context reaches errgroup tasks only,
  * and Spring Boot's {@code applicationTaskExecutor} and the application's other executors are left as
- * they were. The context is captured on the thread that calls {@code go()}, set on the thread that
- * runs the task, whichever it is (a pool thread, or the awaiting thread itself), and that thread's
- * previous context is restored afterwards, so nothing of one task is visible to the next (S16). An
- * application bean with the same name replaces each one.
+ * they were. The context is captured on the thread that calls {@code go()} and set on the thread that
+ * runs the task, whichever it is (a pool thread, or the awaiting thread itself); a value the submitter
+ * did not have is cleared for the task rather than left as the running thread had it, and the running
+ * thread's own values are restored afterwards, so that nothing of one task is visible to the next
+ * (S16, S29). An application bean named {@code errGroupContextPropagation} replaces it.
  *
- * <p>The customizers are unordered and registered after the application's beans, so they come last
- * and the propagation is the outermost decorator: the {@code TaskDecorator} beans, and decorators
- * added by the application's customizers, already run in the submitter's context.
+ * <p>The customizer is unordered and registered after the application's beans, so it comes last and
+ * the propagation is the outermost decorator: the {@code TaskDecorator} beans, and decorators added by
+ * the application's customizers, already run in the submitter's context.
+ *
+ * <p>context-propagation is a dependency of this module; an application that excludes it gets no
+ * context in its group tasks (but for its own {@code TaskDecorator} beans).
  */
 @AutoConfiguration(before = ErrGroupAutoConfiguration.class)
+@ConditionalOnClass(ContextSnapshotFactory.class)
 @ConditionalOnBooleanProperty(name = "errgroup.enabled", matchIfMissing = true)
 public final class ErrGroupContextPropagationAutoConfiguration {
 
@@ -40,63 +54,49 @@ public final class ErrGroupContextPropagationAutoConfiguration {
 	}
 
 	@Bean
-	@ConditionalOnMissingBean(name = "errGroupLocaleContextPropagation")
-	ErrGroupFactoryBuilderCustomizer errGroupLocaleContextPropagation() {
-		return (builder) -> builder.taskDecorator(new LocaleContextPropagation());
+	@ConditionalOnMissingBean(name = "errGroupContextPropagation")
+	ErrGroupFactoryBuilderCustomizer errGroupContextPropagation(ResourceLoader resourceLoader) {
+		ContextSnapshotFactory snapshots = ContextSnapshotFactory.builder()
+			.contextRegistry(registry(resourceLoader.getClassLoader()))
+			.clearMissing(true)
+			.build();
+		ContextPropagatingTaskDecorator decorator = new ContextPropagatingTaskDecorator(snapshots);
+		return (builder) -> builder.taskDecorator(decorator::decorate);
 	}
 
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(name = "org.slf4j.MDC")
-	static class MdcPropagationConfiguration {
+	/**
+	 * errgroup's own registry, so that the accessors added here reach errgroup tasks only, and not,
+	 * say, Reactor's automatic context propagation. It holds the application's accessors as they are
+	 * when the factory is built.
+	 */
+	private static ContextRegistry registry(@Nullable ClassLoader classLoader) {
+		ContextRegistry registry = new ContextRegistry();
+		registry.registerThreadLocalAccessor(new LocaleContextThreadLocalAccessor());
+		if (ClassUtils.isPresent("org.springframework.web.context.request.RequestContextHolder", classLoader)) {
+			registry.registerThreadLocalAccessor(Web.requestAttributes());
+		}
+		if (ClassUtils.isPresent("org.slf4j.MDC", classLoader)) {
+			registry.registerThreadLocalAccessor(Slf4j.mdc());
+		}
+		// Last: an accessor the application registered under one of the keys above replaces errgroup's.
+		ContextRegistry.getInstance().getThreadLocalAccessors().forEach(registry::registerThreadLocalAccessor);
+		return registry;
+	}
 
-		@Bean
-		@ConditionalOnMissingBean(name = "errGroupMdcPropagation")
-		ErrGroupFactoryBuilderCustomizer errGroupMdcPropagation() {
-			return (builder) -> builder.taskDecorator(new MdcPropagation());
+	/** Loaded only when Spring Web is present. */
+	private static final class Web {
+
+		static ThreadLocalAccessor<?> requestAttributes() {
+			return new RequestAttributesThreadLocalAccessor();
 		}
 
 	}
 
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(name = "org.springframework.security.core.context.SecurityContextHolder")
-	static class SecurityContextPropagationConfiguration {
+	/** Loaded only when SLF4J is present. */
+	private static final class Slf4j {
 
-		@Bean
-		@ConditionalOnMissingBean(name = "errGroupSecurityContextPropagation")
-		ErrGroupFactoryBuilderCustomizer errGroupSecurityContextPropagation() {
-			return (builder) -> builder.taskDecorator(new SecurityContextPropagation());
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(name = "org.springframework.web.context.request.RequestContextHolder")
-	static class RequestAttributesPropagationConfiguration {
-
-		@Bean
-		@ConditionalOnMissingBean(name = "errGroupRequestAttributesPropagation")
-		ErrGroupFactoryBuilderCustomizer errGroupRequestAttributesPropagation() {
-			return (builder) -> builder.taskDecorator(new RequestAttributesPropagation());
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(ContextSnapshotFactory.class)
-	static class ContextSnapshotPropagationConfiguration {
-
-		/**
-		 * Every {@code ThreadLocalAccessor} of Micrometer's context-propagation: the current
-		 * Observation (so traces show the fan-out), and whatever the application registered. Uses the
-		 * application's {@link ContextSnapshotFactory} bean if it has one.
-		 */
-		@Bean
-		@ConditionalOnMissingBean(name = "errGroupContextSnapshotPropagation")
-		ErrGroupFactoryBuilderCustomizer errGroupContextSnapshotPropagation(
-				ObjectProvider<ContextSnapshotFactory> snapshotFactory) {
-			ContextPropagatingTaskDecorator decorator = new ContextPropagatingTaskDecorator(
-					snapshotFactory.getIfAvailable(() -> ContextSnapshotFactory.builder().build()));
-			return (builder) -> builder.taskDecorator(decorator::decorate);
+		static ThreadLocalAccessor<?> mdc() {
+			return new Slf4jThreadLocalAccessor();
 		}
 
 	}

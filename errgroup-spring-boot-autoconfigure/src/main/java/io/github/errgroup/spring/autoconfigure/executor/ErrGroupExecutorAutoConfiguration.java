@@ -1,6 +1,8 @@
 package io.github.errgroup.spring.autoconfigure.executor;
 
 import io.github.errgroup.spring.autoconfigure.ErrGroupProperties;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -74,12 +76,15 @@ public final class ErrGroupExecutorAutoConfiguration {
 	@Conditional(ThreadingCondition.OnPlatformThreads.class)
 	static class ThreadPoolExecutorConfiguration {
 
+		private static final Log logger = LogFactory.getLog(ErrGroupExecutorAutoConfiguration.class);
+
 		@Bean(name = TASK_EXECUTOR_BEAN_NAME, defaultCandidate = false)
 		@ConditionalOnMissingBean(name = TASK_EXECUTOR_BEAN_NAME)
 		ThreadPoolTaskExecutor errGroupTaskExecutor(ErrGroupProperties properties) {
 			ErrGroupProperties.Executor executor = properties.getExecutor();
 			ErrGroupProperties.Pool pool = executor.getPool();
 			ErrGroupProperties.Shutdown shutdown = executor.getShutdown();
+			warnIfSingleThreaded(pool);
 			return new ThreadPoolTaskExecutorBuilder().threadNamePrefix(executor.getThreadNamePrefix())
 				.corePoolSize(pool.getCoreSize())
 				.maxPoolSize(pool.getMaxSize())
@@ -89,6 +94,24 @@ public final class ErrGroupExecutorAutoConfiguration {
 				.awaitTermination(shutdown.isAwaitTermination())
 				.awaitTerminationPeriod(shutdown.getAwaitTerminationPeriod())
 				.build();
+		}
+
+		/**
+		 * A thread pool starts threads beyond its core size only when its queue is full, and an
+		 * unbounded queue never is: with no core threads it runs every task on the one thread it
+		 * starts for the first, and a group's tasks wait on each other. Valid for a
+		 * {@code ThreadPoolExecutor}, so not refused, but never what a fan-out wants.
+		 */
+		private static void warnIfSingleThreaded(ErrGroupProperties.Pool pool) {
+			if (pool.getCoreSize() == 0 && pool.getQueueCapacity() == Integer.MAX_VALUE) {
+				logger.warn("errgroup.executor.pool.core-size=0 with an unbounded "
+						+ "errgroup.executor.pool.queue-capacity (the default) runs every group task on a single thread: the "
+						+ "pool starts threads beyond its core size only when the queue is full, and an unbounded "
+						+ "queue never is. Set errgroup.executor.pool.core-size to the number of threads tasks "
+						+ "may run on, or errgroup.executor.pool.queue-capacity=0 to start a thread per task up to "
+						+ "errgroup.executor.pool.max-size (idle threads end after "
+						+ "errgroup.executor.pool.keep-alive).");
+			}
 		}
 
 	}

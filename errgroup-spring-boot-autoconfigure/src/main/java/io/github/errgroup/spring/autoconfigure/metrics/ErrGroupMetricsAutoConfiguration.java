@@ -1,17 +1,12 @@
 package io.github.errgroup.spring.autoconfigure.metrics;
 
-import java.util.List;
-import java.util.function.Supplier;
-
 import io.github.errgroup.ErrGroupFactory;
-import io.github.errgroup.GroupInfo;
+import io.github.errgroup.spring.ErrGroupFactories;
 import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
 import io.github.errgroup.spring.autoconfigure.ErrGroupProperties;
 import io.github.errgroup.spring.metrics.ErrGroupMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 
-import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -31,14 +26,15 @@ import org.springframework.context.annotation.Bean;
  * <p>Active when the application has a {@link MeterRegistry} (Spring Boot's metrics, as with the
  * actuator) and an {@code ErrGroupFactory}; off with {@code errgroup.metrics.enabled=false}. The
  * gauges count the open groups of every {@code ErrGroupFactory} bean; an application that builds its
- * own factory adds the {@code ErrGroupMetrics} bean to it as a listener. The factories are looked up
- * once, when every singleton exists; a factory bean created later (lazily) is not counted by the gauges. Settings:
+ * own factory adds the {@code ErrGroupMetrics} bean to it as a listener. The factories are those of
+ * {@link ErrGroupFactories}, looked up once: not at each read, since a registry may be read after the
+ * context closed, or publish while it closes, and a lookup then would create a factory anew. Settings:
  * {@code errgroup.overdue-threshold} and {@code errgroup.metrics.max-group-names}.
  */
 @AutoConfiguration(after = { MetricsAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
 		ErrGroupAutoConfiguration.class })
 @ConditionalOnClass(MeterRegistry.class)
-@ConditionalOnBean({ MeterRegistry.class, ErrGroupFactory.class })
+@ConditionalOnBean({ MeterRegistry.class, ErrGroupFactory.class, ErrGroupFactories.class })
 @ConditionalOnBooleanProperty(name = "errgroup.enabled", matchIfMissing = true)
 @ConditionalOnBooleanProperty(name = "errgroup.metrics.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(ErrGroupProperties.class)
@@ -50,42 +46,9 @@ public final class ErrGroupMetricsAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ErrGroupMetrics errGroupMetrics(MeterRegistry meterRegistry, ErrGroupProperties properties,
-			OpenGroups errGroupMetricsOpenGroups) {
-		return new ErrGroupMetrics(meterRegistry, errGroupMetricsOpenGroups, properties.getOverdueThreshold(),
+			ErrGroupFactories errGroupFactories) {
+		return new ErrGroupMetrics(meterRegistry, errGroupFactories::openGroups, properties.getOverdueThreshold(),
 				properties.getMetrics().getMaxGroupNames());
-	}
-
-	@Bean
-	OpenGroups errGroupMetricsOpenGroups(ObjectProvider<ErrGroupFactory> factories) {
-		return new OpenGroups(factories);
-	}
-
-	/**
-	 * The open groups of every {@code ErrGroupFactory} bean, as the gauges read them. The factories
-	 * are looked up once every singleton exists: not when the listener is created (they are built
-	 * with it), and not when a gauge is read, since a registry may be read after the context closed,
-	 * or publish while it closes, and a lookup then would create the factory, and its executor, anew.
-	 */
-	static final class OpenGroups implements Supplier<List<GroupInfo>>, SmartInitializingSingleton {
-
-		private final ObjectProvider<ErrGroupFactory> factories;
-
-		private volatile List<ErrGroupFactory> found = List.of();
-
-		OpenGroups(ObjectProvider<ErrGroupFactory> factories) {
-			this.factories = factories;
-		}
-
-		@Override
-		public void afterSingletonsInstantiated() {
-			this.found = this.factories.orderedStream().toList();
-		}
-
-		@Override
-		public List<GroupInfo> get() {
-			return this.found.stream().flatMap((factory) -> factory.openGroups().stream()).toList();
-		}
-
 	}
 
 }

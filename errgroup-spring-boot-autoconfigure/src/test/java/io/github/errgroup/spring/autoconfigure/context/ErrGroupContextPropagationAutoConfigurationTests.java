@@ -16,10 +16,13 @@ import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
 import io.github.errgroup.spring.autoconfigure.executor.ErrGroupExecutorAutoConfiguration;
 import io.micrometer.context.ContextRegistry;
 import io.micrometer.context.ThreadLocalAccessor;
+import io.micrometer.context.integration.Slf4jThreadLocalAccessor;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.MDC;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -28,11 +31,13 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.i18n.LocaleContextHolder;
+import org.springframework.context.i18n.LocaleContextThreadLocalAccessor;
 import org.springframework.core.task.TaskDecorator;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.RequestAttributesThreadLocalAccessor;
 import org.springframework.web.context.request.RequestContextHolder;
 
 /**
@@ -78,6 +83,26 @@ class ErrGroupContextPropagationAutoConfigurationTests {
 	}
 
 	@Test
+	void S29_aTaskTheWaiterRunsSeesTheSubmittersMdcNotTheWaitersOwn() {
+		this.runner.run((context) -> {
+			Thread waiter = Thread.currentThread();
+			String seen = onWaiter(context, (group) -> {
+				AtomicReference<Task<String>> task = new AtomicReference<>();
+				Thread submitter = new Thread(() -> task.set(group.go(() -> { // a thread without MDC
+					assertThat(Thread.currentThread()).isSameAs(waiter);
+					return MDC.get("user");
+				})));
+				submitter.start();
+				submitter.join();
+				MDC.put("user", "alice");
+				return task.get();
+			});
+			assertThat(seen).isNull();
+			assertThat(MDC.get("user")).isEqualTo("alice");
+		});
+	}
+
+	@Test
 	void S22_securityContextReachesTheTaskAndIsClearedAfterIt() {
 		this.runner.run((context) -> {
 			SecurityContextHolder.getContext().setAuthentication(user("alice"));
@@ -85,18 +110,6 @@ class ErrGroupContextPropagationAutoConfigurationTests {
 			assertThat(onPoolUndecorated(context, ErrGroupContextPropagationAutoConfigurationTests::userName)).isNull();
 			assertThat(onWaiter(context, ErrGroupContextPropagationAutoConfigurationTests::userName)).isEqualTo("alice");
 			assertThat(userName()).isEqualTo("alice");
-		});
-	}
-
-	@Test
-	void S22_securityContextReachesTheTaskWithoutContextPropagation() {
-		// Spring Security also registers a context-propagation ThreadLocalAccessor; without that library
-		// its own DelegatingSecurityContextRunnable must do it.
-		this.runner.withClassLoader(new FilteredClassLoader("io.micrometer.context")).run((context) -> {
-			assertThat(context).doesNotHaveBean("errGroupContextSnapshotPropagation");
-			SecurityContextHolder.getContext().setAuthentication(user("bob"));
-			assertThat(onPool(context, ErrGroupContextPropagationAutoConfigurationTests::userName)).isEqualTo("bob");
-			assertThat(onPoolUndecorated(context, ErrGroupContextPropagationAutoConfigurationTests::userName)).isNull();
 		});
 	}
 
@@ -190,34 +203,43 @@ class ErrGroupContextPropagationAutoConfigurationTests {
 	}
 
 	@Test
-	void S22_startsWithoutMicrometer() {
-		this.runner.withClassLoader(new FilteredClassLoader("io.micrometer")).run((context) -> {
-			assertThat(context).hasNotFailed().doesNotHaveBean("errGroupContextSnapshotPropagation");
-			assertThat(context).hasBean("errGroupMdcPropagation");
-			assertThat(onPool(context, () -> "ran")).isEqualTo("ran");
+	void S22_theAccessorsAddedForErrGroupStayOutOfTheApplicationsContextRegistry() {
+		this.runner.run((context) -> {
+			assertThat(context).hasBean("errGroupContextPropagation");
+			assertThat(ContextRegistry.getInstance().getThreadLocalAccessors()).extracting(ThreadLocalAccessor::key)
+				.doesNotContain(LocaleContextThreadLocalAccessor.KEY, RequestAttributesThreadLocalAccessor.KEY,
+						Slf4jThreadLocalAccessor.KEY);
 		});
 	}
 
+	@ParameterizedTest
+	@ValueSource(strings = { "org.springframework.security", "org.springframework.web" })
+	void S22_startsWithoutSpringSecurityOrSpringWeb(String missingLibrary) {
+		this.runner.withClassLoader(new FilteredClassLoader(missingLibrary)).run((context) -> {
+			assertThat(context).hasNotFailed();
+			MDC.put("user", "alice");
+			assertThat(onPool(context, () -> MDC.get("user"))).isEqualTo("alice");
+		});
+	}
+
+	@Test
+	void S22_startsWithoutSlf4j() {
+		this.runner.withClassLoader(new FilteredClassLoader("org.slf4j")).run((context) -> {
+			assertThat(context).hasNotFailed();
+			LocaleContextHolder.setLocale(Locale.JAPANESE);
+			Locale locale = onPool(context, LocaleContextHolder::getLocale);
+			assertThat(locale).isEqualTo(Locale.JAPANESE);
+		});
+	}
+
+	/**
+	 * context-propagation is a dependency of the module; an application that excludes it still starts
+	 * and runs its groups, without context propagation.
+	 */
 	@Test
 	void S22_startsWithoutContextPropagation() {
 		this.runner.withClassLoader(new FilteredClassLoader("io.micrometer.context")).run((context) -> {
-			assertThat(context).hasNotFailed().doesNotHaveBean("errGroupContextSnapshotPropagation");
-			assertThat(onPool(context, () -> "ran")).isEqualTo("ran");
-		});
-	}
-
-	@Test
-	void S22_startsWithoutSpringSecurity() {
-		this.runner.withClassLoader(new FilteredClassLoader("org.springframework.security")).run((context) -> {
-			assertThat(context).hasNotFailed().doesNotHaveBean("errGroupSecurityContextPropagation");
-			assertThat(onPool(context, () -> "ran")).isEqualTo("ran");
-		});
-	}
-
-	@Test
-	void S22_startsWithoutSpringWeb() {
-		this.runner.withClassLoader(new FilteredClassLoader("org.springframework.web")).run((context) -> {
-			assertThat(context).hasNotFailed().doesNotHaveBean("errGroupRequestAttributesPropagation");
+			assertThat(context).hasNotFailed().doesNotHaveBean("errGroupContextPropagation");
 			assertThat(onPool(context, () -> "ran")).isEqualTo("ran");
 		});
 	}
@@ -228,12 +250,7 @@ class ErrGroupContextPropagationAutoConfigurationTests {
 			.withClassLoader(new FilteredClassLoader("io.micrometer", "org.springframework.security",
 					"org.springframework.web", "org.slf4j"))
 			.run((context) -> {
-				assertThat(context).hasNotFailed()
-					.doesNotHaveBean("errGroupContextSnapshotPropagation")
-					.doesNotHaveBean("errGroupSecurityContextPropagation")
-					.doesNotHaveBean("errGroupRequestAttributesPropagation")
-					.doesNotHaveBean("errGroupMdcPropagation")
-					.hasBean("errGroupLocaleContextPropagation");
+				assertThat(context).hasNotFailed().doesNotHaveBean("errGroupContextPropagation");
 				assertThat(onPool(context, () -> "ran")).isEqualTo("ran");
 			});
 	}
@@ -260,6 +277,15 @@ class ErrGroupContextPropagationAutoConfigurationTests {
 
 	/** Runs a group task on this thread: the one pool thread is kept busy while this thread awaits. */
 	static <T> T onWaiter(AssertableApplicationContext context, Callable<T> body) throws InterruptedException {
+		Thread waiter = Thread.currentThread();
+		return onWaiter(context, (group) -> group.go(() -> {
+			assertThat(Thread.currentThread()).isSameAs(waiter);
+			return body.call();
+		}));
+	}
+
+	/** Like {@link #onWaiter(AssertableApplicationContext, Callable)}, with the task spawned by {@code spawn}. */
+	static <T> T onWaiter(AssertableApplicationContext context, Spawn<T> spawn) throws InterruptedException {
 		ErrGroupFactory factory = context.getBean(ErrGroupFactory.class);
 		CountDownLatch blocking = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
@@ -269,16 +295,18 @@ class ErrGroupContextPropagationAutoConfigurationTests {
 				release.await();
 			});
 			assertThat(blocking.await(30, TimeUnit.SECONDS)).isTrue();
-			Thread waiter = Thread.currentThread();
-			Task<T> task = group.go(() -> {
-				assertThat(Thread.currentThread()).isSameAs(waiter);
-				return body.call();
-			});
+			Task<T> task = spawn.spawn(group);
 			group.await();
 			release.countDown();
 			blocker.await();
 			return task.resultNow();
 		}
+	}
+
+	interface Spawn<T> {
+
+		Task<T> spawn(ErrGroup group) throws InterruptedException;
+
 	}
 
 	/**

@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.JRE;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
@@ -24,6 +25,8 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.S
 import org.springframework.boot.micrometer.metrics.autoconfigure.task.TaskExecutorMetricsAutoConfiguration;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -37,7 +40,10 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
  * S19: the {@code errGroupTaskExecutor} bean, its properties, its place beside Boot's
  * {@code applicationTaskExecutor}, its metrics, and virtual threads.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class ErrGroupExecutorAutoConfigurationTests {
+
+	private static final String SINGLE_THREAD_WARNING = "runs every group task on a single thread";
 
 	private static final String BEAN = ErrGroupExecutorAutoConfiguration.TASK_EXECUTOR_BEAN_NAME;
 
@@ -59,6 +65,36 @@ class ErrGroupExecutorAutoConfigurationTests {
 				.hasFieldOrPropertyWithValue("awaitTerminationMillis", 0L);
 			assertThat(runOnExecutor(context)).startsWith("errgroup-");
 		});
+	}
+
+	@Test
+	void S19_zeroCoreThreadsWithAnUnboundedQueueWarnsNamingBothProperties(CapturedOutput output) {
+		this.runner.withPropertyValues("errgroup.executor.pool.core-size=0").run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(output).containsOnlyOnce(SINGLE_THREAD_WARNING)
+				.contains("errgroup.executor.pool.core-size=0")
+				.contains("errgroup.executor.pool.queue-capacity (the default)")
+				.contains("Set errgroup.executor.pool.core-size to the number of threads")
+				.contains("errgroup.executor.pool.queue-capacity=0");
+		});
+	}
+
+	@Test
+	void S19_noSingleThreadWarningWithDefaultsOrABoundedQueue(CapturedOutput output) {
+		this.runner.run((context) -> assertThat(context).hasNotFailed());
+		this.runner.withPropertyValues("errgroup.executor.pool.core-size=0", "errgroup.executor.pool.queue-capacity=0")
+			.run((context) -> assertThat(context).hasNotFailed());
+		this.runner.withPropertyValues("errgroup.executor.pool.core-size=0", "errgroup.executor.pool.queue-capacity=50")
+			.run((context) -> assertThat(context).hasNotFailed());
+		assertThat(output).doesNotContain(SINGLE_THREAD_WARNING);
+	}
+
+	@Test
+	@EnabledForJreRange(min = JRE.JAVA_21)
+	void S19_noSingleThreadWarningOnVirtualThreads(CapturedOutput output) {
+		this.runner.withPropertyValues("errgroup.executor.virtual-threads=true", "errgroup.executor.pool.core-size=0")
+			.run((context) -> assertThat(context.getBean(BEAN)).isInstanceOf(SimpleAsyncTaskExecutor.class));
+		assertThat(output).doesNotContain(SINGLE_THREAD_WARNING);
 	}
 
 	@Test

@@ -125,8 +125,7 @@ class ErrGroupWebAutoConfigurationTests {
 			.run((context) -> assertThat(context).hasFailed()
 				.getFailure()
 				.rootCause()
-				.hasMessageContaining("'" + property + "'")
-				.hasMessageContaining("'" + value + "'"));
+				.hasMessageContaining("Property " + property + " with value '" + value + "' is invalid"));
 	}
 
 	@Test
