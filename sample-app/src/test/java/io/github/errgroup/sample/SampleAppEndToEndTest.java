@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.json.JsonMapper;
@@ -20,6 +22,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class SampleAppEndToEndTest {
+
+	/** Timings worth a look, off by default: {@code -Dlogging.level.errgroup.measurements=debug}. */
+	private static final Logger MEASUREMENTS = LoggerFactory.getLogger("errgroup.measurements.SampleAppEndToEndTest");
 
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -84,7 +89,7 @@ class SampleAppEndToEndTest {
 					|| stat("reviews", "completed") > completedBefore);
 			assertThat(stat("reviews", "completed")).as("slow reviews calls that ran to their end")
 				.isEqualTo(completedBefore);
-			System.out.printf("slow reviews call abandoned on the wire %d ms after the 502 (attempt %d)%n",
+			MEASUREMENTS.debug("slow reviews call abandoned on the wire {} ms after the 502 (attempt {})",
 					Duration.ofNanos(System.nanoTime() - failedAt).toMillis(), attempt);
 			return;
 		}
@@ -113,7 +118,7 @@ class SampleAppEndToEndTest {
 		assertThat(response.statusCode()).isEqualTo(504);
 		assertThat(body(response).get("detail")).asString().contains("timed out");
 		assertThat(took).isBetween(Duration.ofMillis(700), Duration.ofSeconds(5));
-		System.out.printf("?slow=details answered 504 after %d ms%n", took.toMillis());
+		MEASUREMENTS.debug("?slow=details answered 504 after {} ms", took.toMillis());
 	}
 
 	/**
