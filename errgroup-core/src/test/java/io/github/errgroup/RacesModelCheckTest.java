@@ -73,7 +73,7 @@ class RacesModelCheckTest {
 	void S3_taskReturningWhileTheGroupIsCancelled_endsOnce_andLeavesNoInterruptOnTheRunner() {
 		modelCheck(40, () -> {
 			QueueExecutor pool = new QueueExecutor();
-			Counting listener = new Counting();
+			Books listener = new Books();
 			ErrGroup group = factory(pool, listener).newGroup("a");
 			CancellationException cause = new CancellationException("cancelled by the test");
 			Thread canceller = new Thread(() -> group.cancel(cause));
@@ -92,7 +92,7 @@ class RacesModelCheckTest {
 			check(task.state() == Task.State.SUCCESS, "a body that returned ended " + task.state());
 			ErrGroupException ex = awaitFailure(group);
 			check(ex.getCause() == cause, "the cancel's cause is the outcome, not " + ex.getCause());
-			listener.checkAtRest(1);
+			listener.assertBalanced(1, 1);
 		});
 	}
 
@@ -137,7 +137,7 @@ class RacesModelCheckTest {
 	void S2_S3_twoFailuresAtOnce_exactlyOneIsTheCause_theOtherIsSuppressed() {
 		modelCheck(30, () -> {
 			QueueExecutor pool = new QueueExecutor();
-			Counting listener = new Counting();
+			Books listener = new Books();
 			ErrGroup group = factory(pool, listener).newGroup("b");
 			IllegalStateException first = new IllegalStateException("first");
 			IllegalArgumentException second = new IllegalArgumentException("second");
@@ -178,7 +178,7 @@ class RacesModelCheckTest {
 					"the other failure is the one suppressed exception, not " + List.of(ex.getSuppressed()));
 			check(group.context().cause() == ex.getCause(), "the context's cause is the outcome's cause");
 			check(callbacks.get() == 1, "onCancel ran again when await returned");
-			listener.checkAtRest(2);
+			listener.assertBalanced(2, 1);
 		});
 	}
 
@@ -239,7 +239,7 @@ class RacesModelCheckTest {
 	void S9_S10_goRacingAwaitAndClose_everyAcceptedTaskEndsOnce_refusalsAreIllegalState() {
 		modelCheck(50, () -> {
 			QueueExecutor pool = new QueueExecutor();
-			Counting listener = new Counting();
+			Books listener = new Books();
 			ErrGroup group = factory(pool, listener).newGroup("d");
 			AtomicInteger bodies = new AtomicInteger();
 			List<Task<Integer>> accepted = new ArrayList<>();
@@ -296,8 +296,8 @@ class RacesModelCheckTest {
 					"a second await gives the same outcome: " + outcome + " then " + again);
 			check(info.taskCount(Task.State.SUCCESS) + info.taskCount(Task.State.FAILED)
 					+ info.taskCount(Task.State.CANCELLED) == accepted.size(), "the group counts every accepted task");
-			check(listener.spawned.get() >= accepted.size(), "every accepted task reached the listener");
-			listener.checkAtRest(-1);
+			check(listener.spawned() >= accepted.size(), "every accepted task reached the listener");
+			listener.assertBalanced(-1, 1);
 		});
 	}
 
@@ -312,7 +312,7 @@ class RacesModelCheckTest {
 	void S15_waiterAndPoolThreadClaimingTheSameTask_theBodyRunsExactlyOnce() {
 		modelCheck(40, () -> {
 			QueueExecutor pool = new QueueExecutor();
-			Counting listener = new Counting();
+			Books listener = new Books();
 			ErrGroup group = factory(pool, listener).newGroup("e");
 			AtomicInteger runs = new AtomicInteger();
 			Thread[] ranOn = new Thread[1];
@@ -328,7 +328,7 @@ class RacesModelCheckTest {
 			check(runs.get() == 1, "the body ran " + runs.get() + " times");
 			check(task.state() == Task.State.SUCCESS, "the task ended " + task.state());
 			check(ranOn[0] == (((TaskInfo) task).ranByWaiter() ? waiter : poolThread), "ranByWaiter says who ran the task");
-			listener.checkAtRest(1);
+			listener.assertBalanced(1, 1);
 		});
 	}
 
@@ -342,7 +342,7 @@ class RacesModelCheckTest {
 	void S4_S15_waiterPoolThreadAndCancelRacing_theBodyRunsAtMostOnce_theTaskEndsOnce() {
 		modelCheck(40, () -> {
 			QueueExecutor pool = new QueueExecutor();
-			Counting listener = new Counting();
+			Books listener = new Books();
 			ErrGroup group = factory(pool, listener).newGroup("e");
 			AtomicInteger runs = new AtomicInteger();
 			Task<Integer> task = group.go(runs::incrementAndGet);
@@ -377,7 +377,7 @@ class RacesModelCheckTest {
 				check(outcome.get() instanceof ErrGroupException && ((ErrGroupException) outcome.get()).getCause() == cause,
 						"await threw with the cancel's cause, not " + outcome.get());
 			}
-			listener.checkAtRest(1);
+			listener.assertBalanced(1, 1);
 		});
 	}
 
@@ -496,53 +496,6 @@ class RacesModelCheckTest {
 			for (Runnable next; (next = this.queue.poll()) != null;) {
 				next.run();
 			}
-		}
-
-	}
-
-	/** Counts the listener's events per task; a second taskFinished for one task is a failure. */
-	static final class Counting implements GroupListener {
-
-		private final Map<TaskInfo, Boolean> finished = new ConcurrentHashMap<>();
-
-		private final AtomicInteger spawned = new AtomicInteger();
-
-		private final AtomicInteger finishedTwice = new AtomicInteger();
-
-		private final AtomicInteger closed = new AtomicInteger();
-
-		@Override
-		public void taskSpawned(TaskInfo task) {
-			this.spawned.incrementAndGet();
-		}
-
-		@Override
-		public void taskFinished(TaskInfo task) {
-			if (this.finished.putIfAbsent(task, Boolean.TRUE) != null) {
-				this.finishedTwice.incrementAndGet();
-			}
-		}
-
-		@Override
-		public void groupClosed(GroupInfo group) {
-			this.closed.incrementAndGet();
-		}
-
-		/**
-		 * S26 at rest: spawned = finished, once each, and the group closed once.
-		 * @param expectedSpawned how many tasks reached taskSpawned, or -1 not to check
-		 */
-		void checkAtRest(int expectedSpawned) {
-			check(expectedSpawned < 0 || this.spawned.get() == expectedSpawned,
-					this.spawned.get() + " tasks spawned, " + expectedSpawned + " expected");
-			check(this.finishedTwice.get() == 0, "a task finished twice");
-			check(this.finished.size() == this.spawned.get(), this.finished.size() + " of " + this.spawned.get() + " tasks finished");
-			for (TaskInfo task : this.finished.keySet()) {
-				Task.State state = task.state();
-				check(state == Task.State.SUCCESS || state == Task.State.FAILED || state == Task.State.CANCELLED,
-						"a finished task is " + state);
-			}
-			check(this.closed.get() == 1, "groupClosed came " + this.closed.get() + " times");
 		}
 
 	}
