@@ -755,7 +755,13 @@ final class Group implements ErrGroup, GroupInfo {
 			return Group.this;
 		}
 
-		/** The side effects, in order; the class comment of {@link Group} says why each is where it is. */
+		/**
+		 * The side effects, once, on the cancelling thread: listeners hear of it before any interrupt
+		 * (as {@link GroupListener#groupCancelled} promises); pending tasks are dropped and running ones
+		 * interrupted (S3, S4), and the dropped ones are uncounted before a {@code go} held by the limit or
+		 * the awaiter is woken; then the {@code onCancel} callbacks, the children's included; last
+		 * {@code CANCEL_DONE}, which the seal waits for (S5), and a wake-up for whoever waits for it.
+		 */
 		@Override
 		void cancelled(Throwable cause) {
 			Group g = Group.this;
