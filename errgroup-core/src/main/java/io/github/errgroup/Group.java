@@ -43,7 +43,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * side effects have run if the group is cancelled (S5 promises the {@code onCancel} callbacks have run
  * when {@code await()} returns); so no task can be added to a sealed group, exactly one thread seals,
  * and a {@code go} from a running task (S11), which holds a count itself, always lands before the seal.
- * Three more bits are set once each, at any time, and never cleared:
+ * {@code FINISHED} is set by the sealer at the end of {@code finishSeal}, under the lock, so that a
+ * thread sleeping until the group is finished cannot miss it. Three more bits are set once each, at any
+ * time, and never cleared:
  * <ul>
  * <li>{@code CANCEL_DONE}: by the canceller, after the side effects; sealing waits for it.</li>
  * <li>{@code ASYNC}: by {@code awaitAsync}, under the lock: its futures own the group, so a task

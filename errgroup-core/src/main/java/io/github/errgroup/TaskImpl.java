@@ -14,9 +14,9 @@ import java.util.concurrent.CancellationException;
  * may race for a transition, so that exactly one of a pool thread, a waiting thread and a canceller
  * decides it. Every transition the code makes, and who makes it:
  * <pre>
- *   (new) ------------------&gt; CANCELLED  cancelAtSpawn: plain write, by the spawner, on a task never
- *                                        published (the group was cancelled, sealed, or the blocking
- *                                        guard refused); no other thread can see it yet
+ *   (new) ------------------&gt; CANCELLED  cancelAtSpawn: plain write, by the spawner, on a task it
+ *                                        never pushed nor submitted (the group was cancelled or sealed,
+ *                                        or the blocking guard refused): no thread races for it
  *   PENDING ----------------&gt; RUNNING    runBy: CAS, by the one thread that claimed {@code runner}
  *   PENDING ----------------&gt; CANCELLED  cancelIfPending: CAS, by a canceller walking the group, or by
  *                                        the spawner that pushed after the cancel began
@@ -39,7 +39,7 @@ import java.util.concurrent.CancellationException;
  *
  * <h2>Interrupts</h2>
  * A canceller interrupts the runner only after winning {@code RUNNING -> INTERRUPTING}, and the
- * runner cannot leave INTERRUPTING (it spins the few instructions until INTERRUPTED), so the
+ * runner cannot leave INTERRUPTING (it yields until the canceller has set INTERRUPTED), so the
  * interrupt always lands while the thread still runs this task, never on a pool thread that moved
  * on (the classic {@code FutureTask} cancel race). A runner leaving INTERRUPTED clears the interrupt
  * before its thread goes back to the pool or to waiting.

@@ -110,7 +110,7 @@ class ErrorsAndCancellationTest {
 	}
 
 	@Test
-	void S2_S14_firstCauseLooksThroughNestedGroupsToTheTaskThatFailed() {
+	void S2_firstCauseLooksThroughNestedGroupsToTheTaskThatFailed() {
 		IllegalStateException thrown = new IllegalStateException("innermost task failed");
 		ErrGroup outer = this.factory.newGroup("outer");
 		outer.go(() -> {
@@ -141,7 +141,7 @@ class ErrorsAndCancellationTest {
 	}
 
 	@Test
-	void S13_S14_firstCauseOfANestedDeadlineIsTheChildsTimeout() {
+	void S2_firstCauseOfANestedDeadlineIsTheChildsTimeout() {
 		ErrGroup outer = this.factory.newGroup("outer");
 		outer.go(() -> {
 			ErrGroup child = this.factory.group("child").timeout(Duration.ofMillis(20)).open();
@@ -153,7 +153,7 @@ class ErrorsAndCancellationTest {
 	}
 
 	@Test
-	void firstCauseIsBoundedAndNeverNull() {
+	void S2_firstCauseIsBoundedAndNeverNull() {
 		ErrGroupException noCause = new ErrGroupException("empty", null, List.of());
 		assertThat(noCause.firstCause()).isSameAs(noCause);
 		ErrGroupException[] loop = new ErrGroupException[2];

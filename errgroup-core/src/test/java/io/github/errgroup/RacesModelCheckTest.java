@@ -2,10 +2,8 @@ package io.github.errgroup;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -32,7 +30,7 @@ import org.junit.jupiter.api.Timeout;
  * Its exploration is deterministic (fewest thread switches first), so a budget that finds a race
  * finds it on every run; {@code -Derrgroup.modelcheck.scale=10} explores ten times as many. The
  * budget of {@code S3_interruptIfRunningRacingCompletion...} is sized to catch the FutureTask-style
- * interrupt race if it is reintroduced (with the mutation in {@code scripts/rule-breaks.py}, found
+ * interrupt race if it is reintroduced (with the mutation in {@code scripts/core-rule-breaks.py}, found
  * at schedule 192 on Java 17 and 24 on Java 25: the JDK's own lock code is explored too).
  *
  * <p>Each test names the TaskImpl, CancelContext or Group comment that describes the race it checks.
@@ -378,6 +376,41 @@ class RacesModelCheckTest {
 						"await threw with the cancel's cause, not " + outcome.get());
 			}
 			listener.assertBalanced(1, 1);
+		});
+	}
+
+	// ---- (f) a task ending vs the owner falling asleep
+
+	/**
+	 * S1 with the Waiter comment's "one step": a pool thread ends the group's last task while the owner
+	 * in {@code await} announces itself and goes to sleep. Whichever comes first, the owner wakes:
+	 * the ender writes the count before it reads {@code waiters}, the owner writes {@code waiters}
+	 * before it reads the count. The owner starts only once the pool thread has claimed the task, so
+	 * every schedule explored is this race rather than the owner running the task itself.
+	 */
+	@Test
+	void S1_lastTaskEndingWhileTheOwnerFallsAsleep_awaitReturns() {
+		modelCheck(40, () -> {
+			QueueExecutor pool = new QueueExecutor();
+			ErrGroup group = factory(pool, null).newGroup("f");
+			CountDownLatch claimed = new CountDownLatch(1);
+			group.go(() -> {
+				claimed.countDown();
+				return 1;
+			});
+			Thread poolThread = start(pool::runAll);
+			AtomicReference<Object> outcome = new AtomicReference<>("await did not return");
+			Thread owner = start(() -> {
+				try {
+					claimed.await();
+				}
+				catch (InterruptedException ex) {
+					throw new AssertionError("nothing interrupts this scenario", ex);
+				}
+				outcome.set(outcomeOf(group));
+			});
+			join(poolThread, owner);
+			check(outcome.get() == null, "await returned normally, not " + outcome.get());
 		});
 	}
 
