@@ -22,6 +22,9 @@ import java.util.concurrent.TimeoutException;
  *     request.cancel(new CancellationException("request completed"));
  * }
  * }</pre>
+ *
+ * <p><em>Integration hook</em> (see the package overview): applications open groups; a framework opens a scope per unit of work it
+ * manages, so that the groups opened inside it belong to it.
  */
 public final class CancellationScope {
 

@@ -118,6 +118,7 @@ public final class ErrGroupFactory implements AutoCloseable {
 
 	/**
 	 * Returns the groups opened by this factory that have not finished yet, oldest first.
+	 * <p><em>Integration hook</em> (see the package overview): for a monitoring endpoint; applications await their own groups.
 	 * @return a snapshot of the open groups
 	 */
 	public List<GroupInfo> openGroups() {
@@ -142,6 +143,7 @@ public final class ErrGroupFactory implements AutoCloseable {
 	 * Shuts the factory as {@link #close()} does, saying why: each open group's cause is a
 	 * {@link CancellationException} whose message starts with {@code reason}, for example "The
 	 * application is shutting down".
+	 * <p><em>Integration hook</em> (see the package overview): for the shutdown of a container that owns the factory.
 	 * @param reason why the factory shuts
 	 * @throws NullPointerException if {@code reason} is {@code null}
 	 */
@@ -273,6 +275,7 @@ public final class ErrGroupFactory implements AutoCloseable {
 		 * {@code go} held back by a limit. It throws to refuse: the Spring layer uses it to refuse
 		 * blocking on Reactor's non-blocking threads, pointing to {@link ErrGroup#awaitAsync()}.
 		 * Called again, both checks run, in order.
+		 * <p><em>Integration hook</em> (see the package overview): for frameworks with threads that must not block.
 		 * @param guard the check; it returns normally to allow blocking
 		 * @return this builder
 		 * @throws NullPointerException if {@code guard} is {@code null}

@@ -19,55 +19,83 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The engine behind {@link ErrGroup}: the bookkeeping of one group's tasks.
+ * The engine behind {@link ErrGroup}: the bookkeeping of one group's tasks, and its {@link GroupInfo}.
  *
- * <h2>Three state machines, one mechanism each</h2>
+ * <h2>Three state machines, one word each</h2>
  * <ul>
- * <li>Each task's fate: {@link TaskImpl}'s compare-and-set state.</li>
- * <li>The group's cancellation: {@link CancelContext}'s compare-and-set cause. Whatever cancels
+ * <li>Each task's fate: {@link TaskImpl}'s compare-and-set {@code state}.</li>
+ * <li>The group's cancellation: {@link CancelContext}'s compare-and-set {@code cause}. Whatever cancels
  * (a failing task, {@code cancel}, the deadline timer, the parent, an interrupted waiter, {@code close},
- * the factory) goes through it, so the first one decides the cause and the side effects run once.</li>
- * <li>The group's life and accounting: the compare-and-set word {@code ctl}, which holds the number of
- * outstanding tasks (spawned and not yet accounted as ended) and the seal bits:
+ * the factory) goes through it, so the first one decides the cause and the side effects
+ * ({@link Ctx#cancelled}) run once, on the cancelling thread.</li>
+ * <li>The group's life and accounting: the word {@code ctl}, changed only by atomic operations
+ * (compare-and-set, add, or). Its low 32 bits count the outstanding tasks (spawned and not yet
+ * accounted as ended), which is also what a limit bounds, as Go's semaphore holds a slot from
+ * {@code Go} until the function returns. Its high bits are the life of the group:
  * <pre>
- *   OPEN(n) --(go: n -&gt; n+1, only while OPEN and, with a limit, n &lt; limit)--------------&gt; OPEN(n+1)
- *   OPEN(n) --(a task ends, or a canceller drops a pending one)------------------------&gt; OPEN(n-1)
- *   OPEN(0) --(await/awaitAsync, cancellation side effects done)-----------------------&gt; AWAITED
- *   OPEN(0) --(close without await; cancels first; same condition)---------------------&gt; CLOSED
- *   AWAITED | CLOSED --(finishing, by the sealer: timer stopped, S5 cancel, listeners)-&gt; finished
+ *   OPEN(n) --go: only while unsealed and not cancelled; with a limit, n &lt; limit------&gt; OPEN(n+1)
+ *   OPEN(n) --a task ends, or a canceller (or spawner) drops a pending one----------------&gt; OPEN(n-1)
+ *   OPEN(0) --seal: await, or the first to see it sealable after awaitAsync-------------&gt; AWAITED
+ *   OPEN(0) --seal: close without await (it cancels first)--------------------------------&gt; CLOSED
+ *   AWAITED | CLOSED --the sealer's finishSeal: timer stopped, S5 cancel, listeners------&gt; + FINISHED
  * </pre>
- * The count is also what a limit bounds (Go's semaphore holds a slot from {@code Go} until the function
- * returns). Sealing is a compare-and-set from exactly {@code OPEN(0)}, so no task can be added to a
- * sealed group, and a {@code go} from a running task (S11), which holds a count itself, always lands
- * before the seal.</li>
+ * Sealing is a compare-and-set from a count of zero with no seal bit, and only after the cancellation's
+ * side effects have run if the group is cancelled (S5 promises the {@code onCancel} callbacks have run
+ * when {@code await()} returns); so no task can be added to a sealed group, exactly one thread seals,
+ * and a {@code go} from a running task (S11), which holds a count itself, always lands before the seal.
+ * {@code FINISHED} is set by the sealer at the end of {@code finishSeal}, under the lock, so that a
+ * thread sleeping until the group is finished cannot miss it. Three more bits are set once each, at any
+ * time, and never cleared:
+ * <ul>
+ * <li>{@code CANCEL_DONE}: by the canceller, after the side effects; sealing waits for it.</li>
+ * <li>{@code ASYNC}: by {@code awaitAsync}, under the lock: its futures own the group, so a task
+ * ending or the canceller seals it (no thread waits to), and {@code close} does nothing.</li>
+ * <li>{@code CLOSE_CALLED}: by {@code close}; only chooses the word of the refusal message.</li>
+ * </ul>
+ * A thread that changes the count or sets a bit reads the other bits in the same atomic operation,
+ * which is what makes "a task ended" and "an asynchronous waiter came" see each other.</li>
  * </ul>
  *
- * <h2>The task list</h2>
- * Spawned tasks are pushed on a lock-free stack ({@code head}, newest first, linked by
- * {@link TaskImpl#next}); nothing moves when a task starts or ends. A canceller walks it, dropping
- * pending tasks (S4) and interrupting running ones (S3); a spawner that pushed after a cancel began
- * sees the cause and drops its own task (the push and the cause are both volatile, so one of the two
- * sees the other). A thread that waits for this group (the waiter in {@code await}, or a {@code go} held
- * by the limit) claims unclaimed tasks from the newest end instead of idling (S15), while the executor
- * takes them oldest first; a task the executor rejected simply stays unclaimed. Ended tasks are
- * unlinked by one spawner at a time, amortised over spawns, so a long-lived group holds only about as
- * many tasks as are outstanding; unlinking leaves the unlinked task's own link intact, so a walker
- * standing on it still reaches every task behind it.
+ * <h2>The other state, and who writes it</h2>
+ * <ul>
+ * <li>{@link #tasks}: the lock-free {@link TaskStack}, pushed by spawners, walked by the canceller and
+ * by waiters, cleaned by one spawner at a time.</li>
+ * <li>{@code succeeded}, {@code failed}, {@code cancelled}: atomic counters, added to by whoever
+ * accounts for a task's end (its runner, or the canceller or spawner that dropped it).</li>
+ * <li>{@code cancelledNanos}: written once by the canceller.</li>
+ * <li>{@code deadlineTimer}, {@code parentRegistration}: written once by {@link #opened()}, before the
+ * group is handed out; read by the sealer.</li>
+ * <li>{@code waiters}: how many threads sleep on {@code changed}; written under the lock, read without
+ * it by whoever must wake them (see {@link Waiter}).</li>
+ * </ul>
  *
- * <h2>Waiting and waking</h2>
- * The lock and its condition only serve sleeping and waking. A waiter increments {@code waiters},
- * then re-checks what it waits for, then sleeps, all under the lock; whoever changes that state (a task
- * ending, a spawn) changes it first and then reads {@code waiters}, and takes the lock to signal only
- * when someone waits. Both sides write one volatile and read the other, so no wake-up is lost, and
- * tasks that end while nobody waits never touch the lock.
+ * <h2>What the lock guards</h2>
+ * The {@code ReentrantLock} never guards the count or the task stack. It guards sleeping and waking
+ * ({@code changed}, {@code waiters}; see {@link Waiter}), and the few things that change rarely and
+ * together:
+ * <ul>
+ * <li>{@code suppressed}: later failures (S2), added by failing runners, read once by the sealer.</li>
+ * <li>{@code failure}: the outcome, written once by the sealer from the cause and {@code suppressed};
+ * volatile, read without the lock once the group is finished.</li>
+ * <li>{@code asyncWaiters} and setting {@code ASYNC}, against setting {@code FINISHED} and reading the
+ * list: a future is either added before the group finishes and completed by the sealer, or sees
+ * it finished and completes itself.</li>
+ * <li>{@link TaskImpl#rejected}, against {@code ASYNC}: a task the executor rejected either sees an
+ * asynchronous waiter and runs on its submitter, or is found by {@code awaitAsync}, which runs it
+ * (S15); with a thread waiting, that thread claims it.</li>
+ * </ul>
  *
- * <h2>Why the waiter checks "side effects done"</h2>
- * A canceller on another thread may still be running {@code onCancel} callbacks when the last task
- * ends; S5 promises they have run when {@code await()} returns, so sealing waits for it.
+ * <h2>Where the pieces live</h2>
+ * Limit reservation ({@link #reserve}), spawning, sealing and finishing, and the {@link GroupInfo}
+ * view are here; the task list and its cleaning are {@link TaskStack}; a waiting thread that runs
+ * tasks instead of idling, and the sleeping protocol, is {@link Waiter}.
  */
 final class Group implements ErrGroup, GroupInfo {
 
 	static final System.Logger LOG = System.getLogger("io.github.errgroup");
+
+	/** {@code ctl}: the outstanding count. */
+	private static final long COUNT = 0xFFFF_FFFFL;
 
 	private static final long AWAITED_BIT = 1L << 32;
 
@@ -75,11 +103,15 @@ final class Group implements ErrGroup, GroupInfo {
 
 	private static final long SEALED_BITS = AWAITED_BIT | CLOSED_BIT;
 
-	private static final int MIN_CLEAN_INTERVAL = 64;
+	private static final long CANCEL_DONE = 1L << 34;
+
+	private static final long ASYNC = 1L << 35;
+
+	private static final long CLOSE_CALLED = 1L << 36;
+
+	private static final long FINISHED = 1L << 37;
 
 	private static final VarHandle CTL;
-
-	private static final VarHandle HEAD;
 
 	private static final VarHandle SUCCEEDED;
 
@@ -87,17 +119,13 @@ final class Group implements ErrGroup, GroupInfo {
 
 	private static final VarHandle CANCELLED;
 
-	private static final VarHandle CLEANING;
-
 	static {
 		try {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
 			CTL = lookup.findVarHandle(Group.class, "ctl", long.class);
-			HEAD = lookup.findVarHandle(Group.class, "head", TaskImpl.class);
 			SUCCEEDED = lookup.findVarHandle(Group.class, "succeeded", int.class);
 			FAILED = lookup.findVarHandle(Group.class, "failed", int.class);
 			CANCELLED = lookup.findVarHandle(Group.class, "cancelled", int.class);
-			CLEANING = lookup.findVarHandle(Group.class, "cleaning", boolean.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -122,11 +150,13 @@ final class Group implements ErrGroup, GroupInfo {
 
 	final Listeners listeners;
 
+	final TaskStack tasks = new TaskStack();
+
 	private final AtomicInteger nextIndex = new AtomicInteger();
 
-	private final ReentrantLock lock = new ReentrantLock();
+	final ReentrantLock lock = new ReentrantLock();
 
-	private final Condition changed = this.lock.newCondition();
+	final Condition changed = this.lock.newCondition();
 
 	private volatile long cancelledNanos;
 
@@ -136,11 +166,8 @@ final class Group implements ErrGroup, GroupInfo {
 
 	private volatile Future<?> deadlineTimer;
 
-	/** Outstanding count (low 32 bits) and seal bits; see the class comment. */
+	/** Outstanding count and life bits; see the class comment. */
 	private volatile long ctl;
-
-	/** The newest task of the list, see the class comment. */
-	private volatile TaskImpl<?> head;
 
 	private volatile int succeeded;
 
@@ -149,30 +176,16 @@ final class Group implements ErrGroup, GroupInfo {
 	private volatile int cancelled;
 
 	/** Threads sleeping on {@code changed}; changed under the lock, read without it. */
-	private volatile int waiters;
-
-	private volatile boolean cleaning;
-
-	/** Spawns since the list was last cleaned, and when to clean next: a heuristic, races are harmless. */
-	private int spawnsSinceClean;
-
-	private int cleanInterval = MIN_CLEAN_INTERVAL;
-
-	/** Set once the cancellation's side effects have run; a waiter checks it after announcing itself. */
-	private volatile boolean cancelDone;
-
-	/** Set (under the lock) at the end of {@link #finishSeal()}. */
-	private volatile boolean finished;
-
-	private volatile boolean closeCalled;
+	volatile int waiters;
 
 	// Guarded by lock.
 	private final List<Throwable> suppressed = new ArrayList<>(0);
 
+	// Written under the lock, once.
 	private volatile ErrGroupException failure;
 
-	// Guarded by lock; volatile for the lock-free "is anyone waiting asynchronously" check.
-	private volatile List<CompletableFuture<Void>> asyncWaiters;
+	// Guarded by lock; null until the first awaitAsync().
+	private List<CompletableFuture<Void>> asyncWaiters;
 
 	Group(ErrGroupFactory factory, long id, String name, int limit, Duration timeout, CancelContext parent) {
 		this.factory = factory;
@@ -261,7 +274,7 @@ final class Group implements ErrGroup, GroupInfo {
 	 * unclaimed tasks meanwhile (S12, S15).
 	 */
 	private int reserve(boolean block) {
-		WaitCursor cursor = null;
+		Waiter waiter = null;
 		try {
 			for (;;) {
 				long c = this.ctl;
@@ -270,24 +283,18 @@ final class Group implements ErrGroup, GroupInfo {
 				}
 				if (this.context.isCancelled()) {
 					// Read the seal again: S5's own cancel follows the seal, and a sealed group refuses.
-					return ((this.ctl & SEALED_BITS) != 0) ? SEALED : CANCELLED_GROUP;
+					return isSealed() ? SEALED : CANCELLED_GROUP;
 				}
 				int n = (int) c;
 				if (this.limit > 0 && n >= this.limit) {
 					if (!block) {
 						return FULL; // S12: tryGo never blocks
 					}
-					if (cursor == null) {
+					if (waiter == null) {
 						this.factory.beforeBlocking(); // about to block for a slot; may refuse
-						cursor = new WaitCursor();
+						waiter = new Waiter(this, Waiter.FOR_SLOT);
 					}
-					this.lock.lock();
-					try {
-						cursor.interrupted |= helpOrWait(cursor, FOR_SLOT);
-					}
-					finally {
-						this.lock.unlock();
-					}
+					waiter.helpOrSleep();
 					continue;
 				}
 				if (n == Integer.MAX_VALUE) {
@@ -299,7 +306,7 @@ final class Group implements ErrGroup, GroupInfo {
 			}
 		}
 		finally {
-			if (cursor != null && cursor.interrupted) {
+			if (waiter != null && waiter.interrupted) {
 				Thread.currentThread().interrupt(); // S8: the group is cancelled; the caller keeps its interrupt
 			}
 		}
@@ -356,7 +363,7 @@ final class Group implements ErrGroup, GroupInfo {
 			}
 			return task;
 		}
-		push(task);
+		this.tasks.push(task);
 		if (this.waiters > 0) {
 			signalWaiters(); // a waiter may take it
 		}
@@ -369,52 +376,9 @@ final class Group implements ErrGroup, GroupInfo {
 			}
 			return task;
 		}
-		if (++this.spawnsSinceClean >= this.cleanInterval) {
-			clean();
-		}
+		this.tasks.maybeClean();
 		submit(task);
 		return task;
-	}
-
-	private void push(TaskImpl<?> task) {
-		for (;;) {
-			TaskImpl<?> h = this.head;
-			task.linkNext(h);
-			if (HEAD.compareAndSet(this, h, task)) {
-				return;
-			}
-		}
-	}
-
-	/**
-	 * Unlinks ended tasks, one cleaner at a time. The head stays (pushes race on it); every other
-	 * link only this method changes, so {@code prev.next = t.next} cannot lose a push.
-	 */
-	private void clean() {
-		if (this.cleaning || !CLEANING.compareAndSet(this, false, true)) {
-			return;
-		}
-		try {
-			this.spawnsSinceClean = 0;
-			TaskImpl<?> prev = this.head;
-			if (prev == null) {
-				return;
-			}
-			int live = 1;
-			for (TaskImpl<?> t = prev.next; t != null; t = t.next) {
-				if (t.isFinal()) {
-					prev.next = t.next;
-				}
-				else {
-					prev = t;
-					live++;
-				}
-			}
-			this.cleanInterval = Math.max(MIN_CLEAN_INTERVAL, 2 * live);
-		}
-		finally {
-			this.cleaning = false;
-		}
 	}
 
 	private void submit(TaskImpl<?> task) {
@@ -428,7 +392,7 @@ final class Group implements ErrGroup, GroupInfo {
 			this.lock.lock();
 			try {
 				task.rejected = true;
-				runHere = this.waiters == 0 && this.asyncWaiters != null;
+				runHere = this.waiters == 0 && (this.ctl & ASYNC) != 0;
 			}
 			finally {
 				this.lock.unlock();
@@ -441,13 +405,22 @@ final class Group implements ErrGroup, GroupInfo {
 	}
 
 	private void ensureUsable() {
-		if ((this.ctl & SEALED_BITS) != 0) {
+		if (isSealed()) {
 			throw refusal();
 		}
 	}
 
+	/** Whether the group is sealed: no task can be added, every task has ended. */
+	boolean isSealed() {
+		return (this.ctl & SEALED_BITS) != 0;
+	}
+
+	private boolean isFinished() {
+		return (this.ctl & FINISHED) != 0;
+	}
+
 	private IllegalStateException refusal() {
-		if ((this.ctl & CLOSED_BIT) != 0 || this.closeCalled) {
+		if ((this.ctl & (CLOSED_BIT | CLOSE_CALLED)) != 0) {
 			return new IllegalStateException("group '" + this.name
 					+ "' is closed: a group is used once; open a new group for more tasks");
 		}
@@ -494,16 +467,17 @@ final class Group implements ErrGroup, GroupInfo {
 
 	/** {@code OPEN(n) -> OPEN(n-1)}, then wakes whoever this may concern. */
 	private void countDown() {
-		int n = (int) (long) CTL.getAndAdd(this, -1L) - 1;
+		long c = (long) CTL.getAndAdd(this, -1L) - 1;
+		int n = (int) c;
 		if ((n == 0 || this.limit > 0) && this.waiters > 0) {
 			signalWaiters(); // the awaiter waits for zero; a go() held by the limit for a slot
 		}
-		if (n == 0 && this.asyncWaiters != null) {
+		if (n == 0 && (c & ASYNC) != 0) {
 			afterOutstandingChanged();
 		}
 	}
 
-	private void signalWaiters() {
+	void signalWaiters() {
 		this.lock.lock();
 		try {
 			this.changed.signalAll();
@@ -515,69 +489,31 @@ final class Group implements ErrGroup, GroupInfo {
 
 	/** With an asynchronous waiter, whoever makes the group ready seals it (no thread waits to). */
 	private void afterOutstandingChanged() {
-		if (this.asyncWaiters != null && trySeal(AWAITED_BIT)) {
+		if ((this.ctl & ASYNC) != 0 && trySeal(AWAITED_BIT)) {
 			finishSeal();
 		}
 	}
 
 	// ---- waiting
 
-	/** What a sleeping thread waits for. */
-	private static final int FOR_SEAL = 0;
-
-	private static final int FOR_SLOT = 1;
-
-	/**
-	 * One waiting thread's walk over the task list. Everything from {@code doneTop} down was seen
-	 * claimed by a finished pass, and claims are permanent, so later passes stop there; {@code passTop}
-	 * is where the current pass began, {@code next} where it goes on.
-	 */
-	private static final class WaitCursor {
-
-		TaskImpl<?> doneTop;
-
-		TaskImpl<?> passTop;
-
-		TaskImpl<?> next;
-
-		/** Whether the owner of this walk was interrupted from outside while it waited (S8). */
-		boolean interrupted;
-
-	}
-
-	/** The newest unclaimed task, or {@code null} if every task in the list is claimed. */
-	private TaskImpl<?> findUnclaimed(WaitCursor cursor) {
-		if ((this.ctl & SEALED_BITS) != 0) {
-			return null;
-		}
-		for (;;) {
-			for (TaskImpl<?> t = cursor.next; t != null && t != cursor.doneTop; t = t.next) {
-				if (t.isClaimable()) {
-					cursor.next = t.next;
-					return t;
-				}
-			}
-			cursor.doneTop = cursor.passTop;
-			TaskImpl<?> h = this.head;
-			if (h == cursor.doneTop) {
-				cursor.next = null;
-				return null;
-			}
-			cursor.passTop = h;
-			cursor.next = h;
-		}
-	}
-
-	/** Whether a thread waiting {@code forWhat} may stop waiting; checked under the lock. */
-	private boolean mayStopWaiting(int forWhat) {
-		if (this.finished) {
+	/** Whether a thread waiting {@code forWhat} (a {@link Waiter} constant) may stop; checked under the lock. */
+	boolean mayStopWaiting(int forWhat) {
+		long c = this.ctl;
+		if ((c & FINISHED) != 0) {
 			return true;
 		}
-		long c = this.ctl;
-		if (forWhat == FOR_SLOT) {
+		if (forWhat == Waiter.FOR_SLOT) {
 			return (c & SEALED_BITS) != 0 || this.context.isCancelled() || (int) c < this.limit;
 		}
-		return c == 0 && (!this.context.isCancelled() || this.cancelDone);
+		if (forWhat == Waiter.FOR_CANCEL_DONE) {
+			return (c & CANCEL_DONE) != 0;
+		}
+		return sealable(c);
+	}
+
+	/** Whether {@code c} allows the seal: no task outstanding, not sealed, cancellation side effects done. */
+	private boolean sealable(long c) {
+		return (c & (COUNT | SEALED_BITS)) == 0 && ((c & CANCEL_DONE) != 0 || !this.context.isCancelled());
 	}
 
 	@Override
@@ -586,90 +522,31 @@ final class Group implements ErrGroup, GroupInfo {
 			throw new IllegalStateException("await() called from a task of group '" + this.name
 					+ "' would wait for itself; the group's owner awaits it");
 		}
-		if (!this.finished) {
+		if (!isFinished()) {
 			this.factory.beforeBlocking(); // may refuse, e.g. on a non-blocking thread
 		}
 		boolean interrupted = Thread.interrupted();
 		if (interrupted) {
 			interruptedWhileWaiting();
 		}
-		WaitCursor cursor = null;
-		while (!this.finished) {
+		Waiter waiter = null;
+		while (!isFinished()) {
 			if (trySeal(AWAITED_BIT)) {
 				finishSeal();
 			}
 			else {
-				if (cursor == null) {
-					cursor = new WaitCursor();
+				if (waiter == null) {
+					waiter = new Waiter(this, Waiter.FOR_SEAL);
 				}
-				this.lock.lock();
-				try {
-					interrupted |= helpOrWait(cursor, FOR_SEAL);
-				}
-				finally {
-					this.lock.unlock();
-				}
+				waiter.helpOrSleep();
 			}
 		}
-		if (interrupted) {
+		if (interrupted || (waiter != null && waiter.interrupted)) {
 			Thread.currentThread().interrupt(); // S8
 		}
 		ErrGroupException outcome = this.failure;
 		if (outcome != null) {
 			throw copy(outcome);
-		}
-	}
-
-	/**
-	 * Runs the newest unclaimed task, or sleeps until something changes. Called with the lock held;
-	 * returns with it held. Returns whether this thread was interrupted from outside (S8), which
-	 * cancels the group.
-	 */
-	private boolean helpOrWait(WaitCursor cursor, int forWhat) {
-		TaskImpl<?> next = findUnclaimed(cursor);
-		if (next == null) {
-			boolean interrupted = false;
-			this.waiters++;
-			try {
-				// Announced, now look again: a change made before the announcement is seen here, one
-				// made after it signals (see the class comment).
-				if (mayStopWaiting(forWhat)) {
-					return false;
-				}
-				next = findUnclaimed(cursor);
-				if (next == null) {
-					this.changed.await();
-					return false;
-				}
-			}
-			catch (InterruptedException ex) {
-				interrupted = true;
-			}
-			finally {
-				this.waiters--;
-			}
-			if (interrupted) {
-				this.lock.unlock();
-				try {
-					interruptedWhileWaiting();
-				}
-				finally {
-					this.lock.lock();
-				}
-				return true;
-			}
-		}
-		this.lock.unlock();
-		try {
-			next.runBy(true);
-			if (Thread.interrupted()) { // not ours: TaskImpl clears the interrupts it caused
-				interruptedWhileWaiting();
-				return true;
-			}
-			return next.consumedWaiterInterrupt; // the task already cancelled the group for us
-		}
-		finally {
-			this.lock.lock();
 		}
 	}
 
@@ -692,7 +569,7 @@ final class Group implements ErrGroup, GroupInfo {
 		this.context.cancel(cause);
 	}
 
-	private void interruptedWhileWaiting() {
+	void interruptedWhileWaiting() {
 		this.context.cancel(new InterruptedException(
 				"the thread waiting for group '" + this.name + "' was interrupted"));
 	}
@@ -701,22 +578,17 @@ final class Group implements ErrGroup, GroupInfo {
 	public CompletableFuture<Void> awaitAsync() {
 		CompletableFuture<Void> future = new CompletableFuture<>();
 		boolean done;
-		List<TaskImpl<?>> rejected = new ArrayList<>(0);
+		List<TaskImpl<?>> rejected = null;
 		this.lock.lock();
 		try {
-			done = this.finished;
+			done = isFinished();
 			if (!done) {
-				List<CompletableFuture<Void>> futures = this.asyncWaiters;
-				if (futures == null) {
-					futures = new ArrayList<>(1);
+				if (this.asyncWaiters == null) {
+					this.asyncWaiters = new ArrayList<>(1);
 				}
-				futures.add(future);
-				this.asyncWaiters = futures;
-				for (TaskImpl<?> t = this.head; t != null; t = t.next) {
-					if (t.rejected && t.isClaimable()) {
-						rejected.add(t);
-					}
-				}
+				this.asyncWaiters.add(future);
+				CTL.getAndBitwiseOr(this, ASYNC);
+				rejected = this.tasks.rejectedUnclaimed();
 			}
 		}
 		finally {
@@ -749,12 +621,17 @@ final class Group implements ErrGroup, GroupInfo {
 	/**
 	 * Seals the group if every task has ended and the cancellation side effects have run:
 	 * {@code OPEN(0) -> AWAITED | CLOSED}. The one caller that returns {@code true} then calls
-	 * {@link #finishSeal()}.
+	 * {@link #finishSeal()}. Loops only when a bit set elsewhere makes the compare-and-set fail.
 	 */
 	private boolean trySeal(long sealBit) {
-		if (this.ctl != 0 || (this.context.isCancelled() && !this.cancelDone)
-				|| !CTL.compareAndSet(this, 0L, sealBit)) {
-			return false;
+		for (;;) {
+			long c = this.ctl;
+			if (!sealable(c)) {
+				return false;
+			}
+			if (CTL.compareAndSet(this, c, c | sealBit)) {
+				break;
+			}
 		}
 		Throwable cause = this.context.cause();
 		if (cause != null) {
@@ -779,25 +656,11 @@ final class Group implements ErrGroup, GroupInfo {
 		// cancel won the cause after trySeal (a parent, a deadline, cancel() racing the seal), its
 		// thread may still be running the callbacks: wait for them, await() must not return before.
 		if (!this.context.cancel(new Finished(this.name))) {
-			this.lock.lock();
-			try {
-				while (!this.cancelDone) {
-					this.waiters++;
-					try {
-						if (!this.cancelDone) {
-							this.changed.awaitUninterruptibly();
-						}
-					}
-					finally {
-						this.waiters--;
-					}
-				}
-			}
-			finally {
-				this.lock.unlock();
+			while (!mayStopWaiting(Waiter.FOR_CANCEL_DONE)) {
+				Waiter.sleepUninterruptibly(this, Waiter.FOR_CANCEL_DONE);
 			}
 		}
-		this.head = null; // every task has ended: let them go
+		this.tasks.release(); // every task has ended: let them go
 		if (this.parentRegistration != null) {
 			this.parentRegistration.close();
 		}
@@ -812,7 +675,7 @@ final class Group implements ErrGroup, GroupInfo {
 		List<CompletableFuture<Void>> futures;
 		this.lock.lock();
 		try {
-			this.finished = true;
+			CTL.getAndBitwiseOr(this, FINISHED);
 			futures = this.asyncWaiters;
 			this.changed.signalAll();
 		}
@@ -846,41 +709,20 @@ final class Group implements ErrGroup, GroupInfo {
 
 	@Override
 	public void close() {
-		this.lock.lock();
-		try {
-			this.closeCalled = true;
-			if (this.asyncWaiters != null) {
-				return; // awaitAsync() handed the outcome to its futures: they own the group now
-			}
+		if ((((long) CTL.getAndBitwiseOr(this, CLOSE_CALLED)) & ASYNC) != 0) {
+			return; // awaitAsync() handed the outcome to its futures: they own the group now
 		}
-		finally {
-			this.lock.unlock();
-		}
-		if ((this.ctl & SEALED_BITS) == 0) {
+		if (!isSealed()) {
 			// S10: cancel, then wait for every task; nothing outlives the block.
 			this.context.cancel(new CancellationException(
 					"group '" + this.name + "' was closed before await(): its tasks were cancelled"));
 		}
-		while (!this.finished) {
+		while (!isFinished()) {
 			if (trySeal(CLOSED_BIT)) {
 				finishSeal();
 			}
 			else {
-				this.lock.lock();
-				try {
-					this.waiters++;
-					try {
-						if (!mayStopWaiting(FOR_SEAL)) {
-							this.changed.awaitUninterruptibly(); // keeps the interrupt for the caller
-						}
-					}
-					finally {
-						this.waiters--;
-					}
-				}
-				finally {
-					this.lock.unlock();
-				}
+				Waiter.sleepUninterruptibly(this, Waiter.FOR_SEAL); // keeps the interrupt for the caller
 			}
 		}
 	}
@@ -915,40 +757,37 @@ final class Group implements ErrGroup, GroupInfo {
 			return Group.this;
 		}
 
+		/**
+		 * The side effects, once, on the cancelling thread: listeners hear of it before any interrupt
+		 * (as {@link GroupListener#groupCancelled} promises); pending tasks are dropped and running ones
+		 * interrupted (S3, S4), and the dropped ones are uncounted before a {@code go} held by the limit or
+		 * the awaiter is woken; then the {@code onCancel} callbacks, the children's included; last
+		 * {@code CANCEL_DONE}, which the seal waits for (S5), and a wake-up for whoever waits for it.
+		 */
 		@Override
 		void cancelled(Throwable cause) {
-			Group.this.cancelledNanos = System.nanoTime();
-			Group.this.listeners.groupCancelled(Group.this);
-			List<TaskImpl<?>> dropped = null;
-			for (TaskImpl<?> t = Group.this.head; t != null; t = t.next) {
-				if (t.cancelIfPending()) { // S4: pending tasks never start
-					if (dropped == null) {
-						dropped = new ArrayList<>();
-					}
-					dropped.add(t);
-				}
-				else {
-					t.interruptIfRunning(); // S3
-				}
-			}
+			Group g = Group.this;
+			g.cancelledNanos = System.nanoTime();
+			g.listeners.groupCancelled(g);
+			List<TaskImpl<?>> dropped = g.tasks.cancelAll();
 			if (dropped != null) {
-				CANCELLED.getAndAdd(Group.this, dropped.size());
-				CTL.getAndAdd(Group.this, (long) -dropped.size());
+				CANCELLED.getAndAdd(g, dropped.size());
+				CTL.getAndAdd(g, (long) -dropped.size());
 			}
-			if (Group.this.waiters > 0 && (Group.this.limit > 0 || dropped != null)) {
-				signalWaiters(); // a go() held by the limit gives up; an awaiter may see zero
+			if (g.waiters > 0 && (g.limit > 0 || dropped != null)) {
+				g.signalWaiters(); // a go() held by the limit gives up; an awaiter may see zero
 			}
 			if (dropped != null) {
 				for (TaskImpl<?> t : dropped) {
-					Group.this.listeners.taskFinished(t);
+					g.listeners.taskFinished(t);
 				}
 			}
 			super.cancelled(cause); // onCancel callbacks, children included
-			Group.this.cancelDone = true;
-			if (Group.this.waiters > 0) {
-				signalWaiters(); // an awaiter, a closer, or a sealer in finishSeal may go on
+			CTL.getAndBitwiseOr(g, CANCEL_DONE);
+			if (g.waiters > 0) {
+				g.signalWaiters(); // an awaiter, a closer, or a sealer in finishSeal may go on
 			}
-			afterOutstandingChanged();
+			g.afterOutstandingChanged();
 		}
 
 	}
@@ -1024,23 +863,13 @@ final class Group implements ErrGroup, GroupInfo {
 			case CANCELLED:
 				return this.cancelled;
 			default:
-				int n = 0;
-				for (TaskImpl<?> t = this.head; t != null; t = t.next) {
-					if (t.state() == state) {
-						n++;
-					}
-				}
-				return n;
+				return this.tasks.count(state);
 		}
 	}
 
 	/** How many tasks the list links now, ended ones not yet unlinked included; for tests. */
 	int linkedTasks() {
-		int n = 0;
-		for (TaskImpl<?> t = this.head; t != null; t = t.next) {
-			n++;
-		}
-		return n;
+		return this.tasks.linked();
 	}
 
 	@Override

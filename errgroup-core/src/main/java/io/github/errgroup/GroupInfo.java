@@ -43,18 +43,21 @@ public sealed interface GroupInfo permits Group {
 
 	/**
 	 * Returns the wall-clock time the group was opened.
+	 * <p><em>Integration hook</em> (see the package overview): for metrics, traces and timelines.
 	 * @return the opening time
 	 */
 	Instant openedAt();
 
 	/**
 	 * Returns the {@link System#nanoTime()} reading taken when the group was opened.
+	 * <p><em>Integration hook</em> (see the package overview): for metrics, traces and timelines.
 	 * @return the opening time in nanoseconds
 	 */
 	long openedNanos();
 
 	/**
 	 * Returns the {@link System#nanoTime()} reading taken when the group was cancelled.
+	 * <p><em>Integration hook</em> (see the package overview): for metrics, traces and timelines.
 	 * @return the cancellation time, or 0 while it is live
 	 */
 	long cancelledNanos();

@@ -10,14 +10,27 @@ import java.util.concurrent.CancellationException;
  * One task of a group, and the {@link Runnable} handed to the executor.
  *
  * <h2>States</h2>
- * The task's whole life is the {@code state} field, changed only by compare-and-set, so that exactly
- * one of a pool thread, the waiting thread and a canceller decides each transition:
+ * The task's whole life is the {@code state} field, changed by compare-and-set wherever two threads
+ * may race for a transition, so that exactly one of a pool thread, a waiting thread and a canceller
+ * decides it. Every transition the code makes, and who makes it:
  * <pre>
- *   PENDING -&gt; RUNNING -&gt; SUCCESS | FAILED | CANCELLED          (the runner)
- *   PENDING -&gt; CANCELLED                                        (a canceller, before any runner)
- *   RUNNING -&gt; INTERRUPTING -&gt; INTERRUPTED -&gt; (final as above)  (a canceller interrupts the runner)
+ *   (new) ------------------&gt; CANCELLED  cancelAtSpawn: plain write, by the spawner, on a task it
+ *                                        never pushed nor submitted (the group was cancelled or sealed,
+ *                                        or the blocking guard refused): no thread races for it
+ *   PENDING ----------------&gt; RUNNING    runBy: CAS, by the one thread that claimed {@code runner}
+ *   PENDING ----------------&gt; CANCELLED  cancelIfPending: CAS, by a canceller walking the group, or by
+ *                                        the spawner that pushed after the cancel began
+ *   RUNNING ----------------&gt; INTERRUPTING  interruptIfRunning: CAS, by the canceller
+ *   INTERRUPTING -----------&gt; INTERRUPTED   plain write, by that canceller, after interrupt()
+ *   INTERRUPTING -----------&gt; RUNNING       plain write, by that canceller when it is the runner itself
+ *                                           (a task failing cancels its own group): no self-interrupt
+ *   RUNNING | INTERRUPTED --&gt; SUCCESS | FAILED | CANCELLED  finish: CAS, by the runner; leaving
+ *                                        INTERRUPTED clears the thread's interrupt
  * </pre>
- * INTERRUPTING and INTERRUPTED are RUNNING to the outside world.
+ * The plain writes are safe because only the thread that won {@code RUNNING -> INTERRUPTING} writes
+ * while the state is INTERRUPTING, and the runner never leaves INTERRUPTING itself (it yields until
+ * the canceller is done). SUCCESS, FAILED and CANCELLED are final. INTERRUPTING and INTERRUPTED are
+ * RUNNING to the outside world.
  *
  * <h2>Claiming</h2>
  * The executor and the waiting thread may both hold this runnable; the first to set {@code runner}
@@ -26,7 +39,7 @@ import java.util.concurrent.CancellationException;
  *
  * <h2>Interrupts</h2>
  * A canceller interrupts the runner only after winning {@code RUNNING -> INTERRUPTING}, and the
- * runner cannot leave INTERRUPTING (it spins the few instructions until INTERRUPTED), so the
+ * runner cannot leave INTERRUPTING (it yields until the canceller has set INTERRUPTED), so the
  * interrupt always lands while the thread still runs this task, never on a pool thread that moved
  * on (the classic {@code FutureTask} cancel race). A runner leaving INTERRUPTED clears the interrupt
  * before its thread goes back to the pool or to waiting.
@@ -107,7 +120,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	/**
 	 * The next older task in the group's list; set before the task is published, later changed only
-	 * by the group's one cleaner (see {@link Group}).
+	 * by the list's one cleaner (see {@link TaskStack}).
 	 */
 	volatile TaskImpl<?> next;
 
@@ -317,7 +330,10 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 		return this.runner == null && this.state == PENDING;
 	}
 
-	/** Creates a task that is cancelled from birth (spawned on a cancelled group). */
+	/**
+	 * Makes a task that was never published cancelled from birth (spawned on a cancelled or sealed
+	 * group, or refused by the blocking guard): a plain write, no other thread has seen it.
+	 */
 	void cancelAtSpawn() {
 		this.state = CANCELLED;
 		this.finishedNanos = System.nanoTime();

@@ -35,18 +35,21 @@ public sealed interface TaskInfo permits TaskImpl {
 
 	/**
 	 * Returns when {@code go} was called.
+	 * <p><em>Integration hook</em> (see the package overview): for metrics, traces and timelines.
 	 * @return a {@link System#nanoTime()} reading
 	 */
 	long spawnedNanos();
 
 	/**
 	 * Returns when the body started.
+	 * <p><em>Integration hook</em> (see the package overview): for metrics, traces and timelines.
 	 * @return a {@link System#nanoTime()} reading, or 0 if it never started
 	 */
 	long startedNanos();
 
 	/**
 	 * Returns when the task reached its final state.
+	 * <p><em>Integration hook</em> (see the package overview): for metrics, traces and timelines.
 	 * @return a {@link System#nanoTime()} reading, or 0 while it has not
 	 */
 	long finishedNanos();
@@ -54,6 +57,7 @@ public sealed interface TaskInfo permits TaskImpl {
 	/**
 	 * Returns whether the thread that waited for the group ran this task itself, instead of an
 	 * executor thread.
+	 * <p><em>Integration hook</em> (see the package overview): for metrics, traces and timelines.
 	 * @return {@code true} if the waiter ran it
 	 */
 	boolean ranByWaiter();

@@ -37,6 +37,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(value = 30, unit = SECONDS)
 class CoreFaultsTest {
 
+	/** Measurements, not results: at DEBUG, which the JDK's default logging configuration does not show. */
+	private static final System.Logger LOG = System.getLogger(CoreFaultsTest.class.getName());
+
 	private final List<ExecutorService> executors = new ArrayList<>();
 
 	private final Books books = new Books();
@@ -124,7 +127,7 @@ class CoreFaultsTest {
 			}
 		}
 		assertThat(executor.rejected).as("the executor did reject").hasPositiveValue();
-		assertThat(this.books.waiterRan.get()).as("rejected tasks ran on the awaiting thread")
+		assertThat(this.books.ranByWaiter()).as("rejected tasks ran on the awaiting thread")
 			.isGreaterThanOrEqualTo(executor.rejected.get());
 		this.books.assertBalanced(groups * tasksPerGroup, groups);
 	}
@@ -239,7 +242,7 @@ class CoreFaultsTest {
 			for (AssertionError error : thrown) {
 				group.go(() -> {
 					allStarted.countDown();
-					awaitIgnoringInterrupts(allStarted); // all eight fail, none is dropped as pending
+					Pools.awaitIgnoringInterrupts(allStarted); // all eight fail, none is dropped as pending
 					throw error;
 				});
 			}
@@ -368,87 +371,10 @@ class CoreFaultsTest {
 			interrupter.join(TimeUnit.SECONDS.toMillis(10));
 			Thread.interrupted();
 		}
-		System.out.printf("S8 burst: %d groups, %d tasks run by the interrupted owner, seed %d%n", groups, helped, seed);
+		int ranByOwner = helped;
+		LOG.log(System.Logger.Level.DEBUG, () -> String.format("S8 burst: %d groups, %d tasks run by the interrupted owner, seed %d",
+				groups, ranByOwner, seed));
 		this.books.assertBalanced(groups * 3, groups);
-	}
-
-	// ---- helpers
-
-	private static void awaitIgnoringInterrupts(CountDownLatch latch) {
-		boolean interrupted = false;
-		try {
-			for (;;) {
-				try {
-					if (!latch.await(20, SECONDS)) {
-						throw new IllegalStateException("the test never released the latch");
-					}
-					return;
-				}
-				catch (InterruptedException ex) {
-					interrupted = true;
-				}
-			}
-		}
-		finally {
-			if (interrupted) {
-				Thread.currentThread().interrupt();
-			}
-		}
-	}
-
-	/** The listener's books: every spawned task finishes once, in one of three states. */
-	static final class Books implements GroupListener {
-
-		final AtomicInteger spawned = new AtomicInteger();
-
-		final AtomicInteger succeeded = new AtomicInteger();
-
-		final AtomicInteger failed = new AtomicInteger();
-
-		final AtomicInteger cancelled = new AtomicInteger();
-
-		final AtomicInteger waiterRan = new AtomicInteger();
-
-		final AtomicInteger closed = new AtomicInteger();
-
-		final Map<TaskInfo, Boolean> finished = new ConcurrentHashMap<>();
-
-		final AtomicInteger finishedTwice = new AtomicInteger();
-
-		@Override
-		public void taskSpawned(TaskInfo task) {
-			this.spawned.incrementAndGet();
-		}
-
-		@Override
-		public void taskFinished(TaskInfo task) {
-			if (this.finished.putIfAbsent(task, Boolean.TRUE) != null) {
-				this.finishedTwice.incrementAndGet();
-			}
-			switch (task.state()) {
-				case SUCCESS -> this.succeeded.incrementAndGet();
-				case FAILED -> this.failed.incrementAndGet();
-				case CANCELLED -> this.cancelled.incrementAndGet();
-				default -> throw new AssertionError("taskFinished with a task " + task.state());
-			}
-			if (task.ranByWaiter()) {
-				this.waiterRan.incrementAndGet();
-			}
-		}
-
-		@Override
-		public void groupClosed(GroupInfo group) {
-			this.closed.incrementAndGet();
-		}
-
-		void assertBalanced(int expectedTasks, int expectedGroups) {
-			assertThat(this.finishedTwice).as("a task finished twice").hasValue(0);
-			assertThat(this.spawned).as("spawned").hasValue(expectedTasks);
-			assertThat(this.succeeded.get() + this.failed.get() + this.cancelled.get())
-				.as("spawned = success + failure + cancelled").isEqualTo(expectedTasks);
-			assertThat(this.closed).as("groups closed").hasValue(expectedGroups);
-		}
-
 	}
 
 }

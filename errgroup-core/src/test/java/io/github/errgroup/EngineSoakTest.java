@@ -47,6 +47,9 @@ import org.junit.jupiter.api.Timeout;
  */
 class EngineSoakTest {
 
+	/** The soak's summary is its result: INFO, shown by default, switched off like any JDK logger. */
+	private static final System.Logger LOG = System.getLogger(EngineSoakTest.class.getName());
+
 	private static final long TASKS = Long.getLong("errgroup.soak.tasks", 1_000_000);
 
 	private static final long GROUPS = Long.getLong("errgroup.soak.groups", 100_000);
@@ -57,7 +60,7 @@ class EngineSoakTest {
 
 	private static final int OWNERS = Integer.getInteger("errgroup.soak.owners", 4);
 
-	private final Books books = new Books();
+	private final GroupBooks books = new GroupBooks();
 
 	private final LongAdder tasksSpawned = new LongAdder();
 
@@ -77,7 +80,7 @@ class EngineSoakTest {
 	@Timeout(value = 30, unit = TimeUnit.MINUTES)
 	void soak_randomLoad_everyAwaitReturns_everyTaskEndsOnce_noThreadOrHeapLeft() throws Exception {
 		long seed = Long.getLong("errgroup.soak.seed", new Random().nextLong());
-		System.out.printf("soak: up to %,d tasks, %,d groups or %s, %d owners on a pool of %d, seed %d%n", TASKS, GROUPS,
+		report("soak: up to %,d tasks, %,d groups or %s, %d owners on a pool of %d, seed %d", TASKS, GROUPS,
 				DURATION, OWNERS, POOL, seed);
 		ExecutorService pool = Pools.fixed(POOL, "soak");
 		ErrGroupFactory factory = ErrGroupFactory.builder().executor(pool).listener(this.books).build();
@@ -132,20 +135,20 @@ class EngineSoakTest {
 		long failure = this.books.failure.sum();
 		long cancelled = this.books.cancelled.sum();
 		double seconds = elapsedNanos / 1e9;
-		System.out.printf("soak: %,d groups (%,d of them nested), %,d tasks in %.1f s (%,.0f tasks/s)%n",
+		report("soak: %,d groups (%,d of them nested), %,d tasks in %.1f s (%,.0f tasks/s)",
 				this.books.groupsClosed.get(), this.books.groupsClosed.get() - this.awaitsStarted.sum(), spawned, seconds,
 				spawned / seconds);
-		System.out.printf("soak: awaits started %,d, returned %,d; outcomes %s%n", this.awaitsStarted.sum(),
+		report("soak: awaits started %,d, returned %,d; outcomes %s", this.awaitsStarted.sum(),
 				this.awaitsReturned.sum(), new java.util.TreeMap<>(this.outcomes));
-		System.out.printf("soak: onCancel clean-ups not yet run when await returned (S5): %,d%n", this.lateCleanUps.sum());
-		System.out.printf("soak: spawned %,d = success %,d + failure %,d + cancelled %,d (%s); finished twice %d; "
-				+ "per-group mismatches %d; open groups %d%n", spawned, success, failure, cancelled,
+		report("soak: onCancel clean-ups not yet run when await returned (S5): %,d", this.lateCleanUps.sum());
+		report("soak: spawned %,d = success %,d + failure %,d + cancelled %,d (%s); finished twice %d; "
+				+ "per-group mismatches %d; open groups %d", spawned, success, failure, cancelled,
 				(spawned == success + failure + cancelled) ? "holds" : "BROKEN", this.books.finishedTwice.get(),
 				this.books.mismatches.get(), factory.openGroups().size());
-		System.out.printf("soak: threads before %d, after %d%s%n", threadsBefore.size(), threadsAfter.size(),
+		report("soak: threads before %d, after %d%s", threadsBefore.size(), threadsAfter.size(),
 				threadsAfter.equals(threadsBefore) ? "" : " (new: " + difference(threadsAfter, threadsBefore) + ", gone: "
 						+ difference(threadsBefore, threadsAfter) + ")");
-		System.out.printf("soak: heap after full GC %.1f MiB at start, %.1f MiB at the end (%+.1f%%)%n", heapBefore / 1048576.0,
+		report("soak: heap after full GC %.1f MiB at start, %.1f MiB at the end (%+.1f%%)", heapBefore / 1048576.0,
 				heapAfter / 1048576.0, 100.0 * (heapAfter - heapBefore) / heapBefore);
 
 		assertThat(this.awaitsReturned.sum()).as("every await returned").isEqualTo(this.awaitsStarted.sum());
@@ -331,8 +334,11 @@ class EngineSoakTest {
 
 	// ---- the invariants' instruments
 
-	/** Counts every task's end, per group and in total; a group's books are checked when it closes. */
-	static final class Books implements GroupListener {
+	/**
+	 * Counts every task's end, per group and in total; a group's books are checked when it closes and then
+	 * dropped, so that millions of tasks keep no memory ({@link Books} keeps every task, for short tests).
+	 */
+	static final class GroupBooks implements GroupListener {
 
 		final LongAdder spawned = new LongAdder();
 
@@ -409,6 +415,10 @@ class EngineSoakTest {
 			}
 		}
 
+	}
+
+	private static void report(String format, Object... args) {
+		LOG.log(System.Logger.Level.INFO, () -> String.format(format, args));
 	}
 
 	private static Set<String> liveThreads() {

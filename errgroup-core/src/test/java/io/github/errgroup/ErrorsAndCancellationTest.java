@@ -110,6 +110,70 @@ class ErrorsAndCancellationTest {
 	}
 
 	@Test
+	void S2_firstCauseLooksThroughNestedGroupsToTheTaskThatFailed() {
+		IllegalStateException thrown = new IllegalStateException("innermost task failed");
+		ErrGroup outer = this.factory.newGroup("outer");
+		outer.go(() -> {
+			ErrGroup middle = this.factory.newGroup("middle");
+			middle.go(() -> {
+				ErrGroup inner = this.factory.newGroup("inner");
+				inner.go(() -> {
+					throw thrown;
+				});
+				inner.await();
+			});
+			middle.await();
+		});
+		ErrGroupException ex = catchThrowableOfType(outer::await, ErrGroupException.class);
+		assertThat(ex.getCause()).as("a nested failure reaches the parent wrapped").isInstanceOf(ErrGroupException.class);
+		assertThat(ex.firstCause()).isSameAs(thrown);
+	}
+
+	@Test
+	void S2_firstCauseOfAGroupWithoutNestingIsItsCause_neverTheTasksOwnChain() {
+		IllegalStateException thrown = new IllegalStateException("wrapper", new java.io.IOException("root"));
+		ErrGroup group = this.factory.newGroup("flat");
+		group.go(() -> {
+			throw thrown;
+		});
+		ErrGroupException ex = catchThrowableOfType(group::await, ErrGroupException.class);
+		assertThat(ex.firstCause()).isSameAs(ex.getCause()).isSameAs(thrown);
+	}
+
+	@Test
+	void S2_firstCauseOfANestedDeadlineIsTheChildsTimeout() {
+		ErrGroup outer = this.factory.newGroup("outer");
+		outer.go(() -> {
+			ErrGroup child = this.factory.group("child").timeout(Duration.ofMillis(20)).open();
+			child.go(Pools::blockUntilInterrupted);
+			child.await();
+		});
+		ErrGroupException ex = catchThrowableOfType(outer::await, ErrGroupException.class);
+		assertThat(ex.firstCause()).isInstanceOf(TimeoutException.class).hasMessageContaining("child");
+	}
+
+	@Test
+	void S2_firstCauseIsBoundedAndNeverNull() {
+		ErrGroupException noCause = new ErrGroupException("empty", null, List.of());
+		assertThat(noCause.firstCause()).isSameAs(noCause);
+		ErrGroupException[] loop = new ErrGroupException[2];
+		for (int i = 0; i < 2; i++) {
+			int other = 1 - i;
+			loop[i] = new ErrGroupException("loop" + i, null, List.of()) {
+
+				private static final long serialVersionUID = 1L;
+
+				@Override
+				public synchronized Throwable getCause() {
+					return loop[other];
+				}
+
+			};
+		}
+		assertThat(loop[0].firstCause()).isInstanceOf(ErrGroupException.class);
+	}
+
+	@Test
 	void S2_interruptLikeExceptionsAfterCancellationAreNotFailures() {
 		RuntimeException boom = new RuntimeException("boom");
 		CountDownLatch cancelled = new CountDownLatch(1);

@@ -283,8 +283,10 @@ class LifecycleAndLimitsTest {
 	@Test
 	void S13_anAbsurdTimeoutIsNoDeadlineInPractice() {
 		ErrGroup group = this.factory.group("s13").timeout(Duration.ofSeconds(Long.MAX_VALUE)).open();
-		group.go(() -> 1);
+		assertThat(group.context().deadline()).as("the deadline saturates instead of overflowing").contains(Instant.MAX);
+		Task<Boolean> cancelledInside = group.go(GroupContext::isCancelled);
 		group.await();
+		assertThat(cancelledInside.resultNow()).as("an overflowed timer fires at once").isFalse();
 	}
 
 	@Test

@@ -82,29 +82,6 @@ class StructuredScopeRulesTest {
 		return latch;
 	}
 
-	/** Waits for a latch, ignoring interrupts, as a task that ignores cancellation does. */
-	private static void awaitIgnoringInterrupts(CountDownLatch latch) {
-		boolean interrupted = false;
-		try {
-			for (;;) {
-				try {
-					if (!latch.await(20, SECONDS)) {
-						throw new IllegalStateException("the test never released the latch");
-					}
-					return;
-				}
-				catch (InterruptedException ex) {
-					interrupted = true;
-				}
-			}
-		}
-		finally {
-			if (interrupted) {
-				Thread.currentThread().interrupt();
-			}
-		}
-	}
-
 	// ---- S9: a group is used once
 
 	private static void assertRefused(ErrGroup g, String why) {
@@ -208,7 +185,7 @@ class StructuredScopeRulesTest {
 			catch (InterruptedException ex) {
 				interrupted.countDown(); // ignores it and keeps going
 			}
-			awaitIgnoringInterrupts(release);
+			Pools.awaitIgnoringInterrupts(release);
 			ended.set(true);
 		});
 		assertThat(started.await(10, SECONDS)).isTrue();
@@ -272,7 +249,7 @@ class StructuredScopeRulesTest {
 			catch (InterruptedException ex) {
 				taskInterrupted.countDown();
 			}
-			awaitIgnoringInterrupts(release); // a slow clean-up: await must wait for it
+			Pools.awaitIgnoringInterrupts(release); // a slow clean-up: await must wait for it
 			taskEnded.set(true);
 		});
 		assertThat(started.await(10, SECONDS)).isTrue(); // runs on a pool thread, not on the owner
