@@ -162,14 +162,7 @@ public final class RequestScopes {
 		if (!(scope.context().cause() instanceof TimeoutException deadline)) {
 			return null;
 		}
-		Throwable cause = failure;
-		for (int depth = 0; cause instanceof ErrGroupException && depth < 16; depth++) {
-			cause = cause.getCause();
-			if (cause == deadline) {
-				return deadline;
-			}
-		}
-		return null;
+		return (failure.firstCause() == deadline) ? deadline : null;
 	}
 
 	/**

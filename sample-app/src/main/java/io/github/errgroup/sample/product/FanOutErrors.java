@@ -16,7 +16,7 @@ public class FanOutErrors {
 
 	@ExceptionHandler(ErrGroupException.class)
 	public ProblemDetail failedFanOut(ErrGroupException ex) {
-		Throwable cause = rootFanOutCause(ex);
+		Throwable cause = ex.firstCause(); // through nested groups (recommendations) to the real failure
 		if (cause instanceof DownstreamException downstream) {
 			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_GATEWAY,
 					"downstream service " + downstream.service() + " failed: " + downstream.getMessage());
@@ -34,15 +34,6 @@ public class FanOutErrors {
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR, String.valueOf(cause));
 		problem.setProperty("group", ex.groupName());
 		return problem;
-	}
-
-	/** A nested group's failure reaches the outer group as an ErrGroupException: unwrap to the first real cause. */
-	private static Throwable rootFanOutCause(ErrGroupException ex) {
-		Throwable cause = ex.getCause();
-		while (cause instanceof ErrGroupException nested && nested.getCause() != null) {
-			cause = nested.getCause();
-		}
-		return cause;
 	}
 
 }
