@@ -41,7 +41,7 @@ BREAKS = [
 	private final ErrGroupFactory groups;''')],
      ['threads do not grow with requests']),
     ("core skips taskFinished for tasks dropped by a cancel",
-     [(GROUP, 'Group.this.listeners.taskFinished(t);', '// no taskFinished for a dropped task')],
+     [(GROUP, 'g.listeners.taskFinished(t);', '// no taskFinished for a dropped task')],
      ['spawned = success + failure + cancelled']),
     ("core never unregisters a group that failed",
      [(GROUP, 'this.factory.unregister(this);', 'if (this.failure == null) this.factory.unregister(this);')],
