@@ -15,7 +15,10 @@ import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.Task;
 import io.github.errgroup.spring.autoconfigure.web.WebTestSupport;
+import javax.sql.DataSource;
+
 import jakarta.persistence.Entity;
+import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.FetchType;
 import jakarta.persistence.Id;
 import jakarta.persistence.ManyToOne;
@@ -28,18 +31,26 @@ import org.slf4j.Logger;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.data.jpa.repository.EntityGraph;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.config.EnableJpaRepositories;
+import org.springframework.orm.jpa.JpaTransactionManager;
+import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
+import org.springframework.orm.jpa.persistenceunit.PersistenceManagedTypes;
+import org.springframework.orm.jpa.support.OpenEntityManagerInViewInterceptor;
+import org.springframework.orm.jpa.vendor.HibernateJpaVendorAdapter;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * S29, finding 2 of issue 13 replayed, on Tomcat with Spring Data JPA over Hibernate and Boot's default
- * {@code spring.jpa.open-in-view=true}: tasks of a request load a book and read its lazy author. The
+ * S29, finding 2 of issue 13 replayed, on Tomcat with Spring Data JPA over Hibernate and an open
+ * {@code EntityManager} per request, Boot's default ({@code spring.jpa.open-in-view=true}): tasks of a request load a book and read its lazy author. The
  * request thread holds the open-in-view {@code EntityManager}; a task it runs while awaiting (S15) must
  * not use it, or the author would load there and throw everywhere else. So the outcome is the same on
  * every thread: {@code LazyInitializationException} when the author was not fetched, the author's
@@ -58,8 +69,7 @@ class S29_LazyLoadingSameOnEveryThreadWebTests {
 
 	@BeforeAll
 	static void start() {
-		app = WebTestSupport.start(Library.class, WebApplicationType.SERVLET, "spring.jpa.open-in-view=true",
-				"errgroup.executor.pool.core-size=1", "errgroup.executor.pool.max-size=1");
+		app = WebTestSupport.start(Library.class, WebApplicationType.SERVLET, "errgroup.executor.pool.core-size=1", "errgroup.executor.pool.max-size=1");
 		Author pike = app.getBean(Authors.class).save(new Author(1L, "Rob Pike"));
 		app.getBean(Books.class).save(new Book(1L, "The Practice of Programming", pike));
 	}
@@ -155,11 +165,46 @@ class S29_LazyLoadingSameOnEveryThreadWebTests {
 
 	}
 
+	/**
+	 * Boot's DataSource (HikariCP over H2), and JPA as Boot's JPA auto-configuration would set it up
+	 * with {@code spring.jpa.open-in-view=true}, its default: Hibernate's {@code EntityManagerFactory}, a
+	 * {@code JpaTransactionManager}, and an {@code OpenEntityManagerInViewInterceptor} on every MVC
+	 * request. Declared here because Boot's JPA modules are left off this module's test class path,
+	 * where they would start Hibernate in every other test's application.
+	 */
 	@Configuration(proxyBeanMethods = false)
 	@EnableAutoConfiguration
 	@EnableJpaRepositories(considerNestedRepositories = true, basePackageClasses = Library.class)
 	@Import(Shelf.class)
 	static class Library {
+
+		@Bean
+		LocalContainerEntityManagerFactoryBean entityManagerFactory(DataSource dataSource) {
+			LocalContainerEntityManagerFactoryBean factory = new LocalContainerEntityManagerFactoryBean();
+			factory.setDataSource(dataSource);
+			factory.setJpaVendorAdapter(new HibernateJpaVendorAdapter());
+			factory.setManagedTypes(PersistenceManagedTypes.of(Author.class.getName(), Book.class.getName()));
+			factory.setJpaPropertyMap(Map.of("hibernate.hbm2ddl.auto", "create-drop"));
+			return factory;
+		}
+
+		@Bean
+		JpaTransactionManager transactionManager(EntityManagerFactory entityManagerFactory) {
+			return new JpaTransactionManager(entityManagerFactory);
+		}
+
+		/** What {@code spring.jpa.open-in-view=true} registers (Boot's {@code JpaWebConfiguration}). */
+		@Bean
+		WebMvcConfigurer openEntityManagerInView(EntityManagerFactory entityManagerFactory) {
+			OpenEntityManagerInViewInterceptor interceptor = new OpenEntityManagerInViewInterceptor();
+			interceptor.setEntityManagerFactory(entityManagerFactory);
+			return new WebMvcConfigurer() {
+				@Override
+				public void addInterceptors(InterceptorRegistry registry) {
+					registry.addWebRequestInterceptor(interceptor);
+				}
+			};
+		}
 
 	}
 

@@ -84,7 +84,7 @@ class S29_TasksDoNotJoinTheCallersTransactionTests {
 
 	@Test
 	void S29_onAnExecutorRejectingEverything_everyTaskRunsOnTheAwaitingThreadAndCommits() {
-		this.runner.withUserConfiguration(Rejecting.class).run((context) -> {
+		this.runner.withUserConfiguration(ErrGroupTransactionAutoConfigurationTests.Rejecting.class).run((context) -> {
 			context.getBean(Seen.class).firstOnExecutor = false;
 			Map<String, Long> ranOn = replay(context, Runnable::run);
 			measured.debug("S29 rejecting executor: {} calls, tasks ran on {}", CALLS, ranOn);
@@ -151,18 +151,6 @@ class S29_TasksDoNotJoinTheCallersTransactionTests {
 		catch (ReflectiveOperationException ex) {
 			throw new IllegalStateException(ex);
 		}
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class Rejecting {
-
-		@Bean(name = ErrGroupExecutorAutoConfiguration.TASK_EXECUTOR_BEAN_NAME, defaultCandidate = false)
-		Executor errGroupTaskExecutor() {
-			return (task) -> {
-				throw new RejectedExecutionException("this executor rejects every task");
-			};
-		}
-
 	}
 
 	@Configuration(proxyBeanMethods = false)
