@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Breaks each Spring Boot rule (S18-S23) of errgroup-spring-boot-autoconfigure once, in a scratch copy of
+"""Breaks each Spring Boot rule (S18-S23, S29) of errgroup-spring-boot-autoconfigure once, in a scratch copy of
 the repository, and runs the tests that name that rule: each must fail. Usage:
 python3 scripts/autoconfigure-rule-breaks.py [name-fragment ...]
 A break that only shows on Java 21+ runs on the Temurin 25 JDK. Takes about ten minutes for all of them
@@ -9,6 +9,8 @@ JDK25 = jdk25_home()
 A = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/autoconfigure/'
 AC, EX = A + 'ErrGroupAutoConfiguration.java', A + 'executor/ErrGroupExecutorAutoConfiguration.java'
 CP = A + 'context/ErrGroupContextPropagationAutoConfiguration.java'
+TX = A + 'transaction/ErrGroupTransactionAutoConfiguration.java'
+TXD = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/transaction/TransactionStateHidingDecorator.java'
 # (name, [(file, old, new), ...], tests, jdk)
 muts = [
  ("S18 no back-off for the application's factory",
@@ -98,6 +100,31 @@ muts = [
  ("S23 no cause saying the application shuts down",
   [(A + 'ErrGroupShutdownLifecycle.java', 'factory.close("The application is shutting down");', 'factory.close();')],
   "ErrGroupShutdownLifecycleTests,S23_ContextClosedMidFanOutWebTests#S23_immediate*", None),
+ ("S29 the awaiting thread's transaction state not hidden from the tasks it runs (no decorator)",
+  [(TX, "builder.taskDecorator(decorator).listener(warning)", "builder.listener(warning)")],
+  "ErrGroupTransactionAutoConfigurationTests#S29_theAwaiting*+S29_synchronizations*,S29_TasksDoNotJoinTheCallersTransactionTests,S29_LazyLoadingSameOnEveryThreadWebTests", None),
+ ("S29 on virtual threads, the awaiting thread's transaction state not hidden",
+  [(TX, "builder.taskDecorator(decorator).listener(warning)", "builder.listener(warning)")],
+  "S29_TasksDoNotJoinTheCallersTransactionTests#S29_onVirtualThreads*", JDK25),
+ ("S29 the hiding not outermost (applied before the application's builder customizers)",
+  [(TX, "	@Order(Ordered.LOWEST_PRECEDENCE)\n	ErrGroupFactoryBuilderCustomizer", "	@Order(Ordered.HIGHEST_PRECEDENCE)\n	ErrGroupFactoryBuilderCustomizer")],
+  "ErrGroupTransactionAutoConfigurationTests#S29_theHidingWraps*", None),
+ ("S29 the fast path looks at the resources only",
+  [(TXD, "			return TransactionSynchronizationManager.getResourceMap().isEmpty()\n					&& ", "			return TransactionSynchronizationManager.getResourceMap().isEmpty() || ")],
+  "ErrGroupTransactionAutoConfigurationTests#S29_synchronizations*", None),
+ ("S29 synchronizations not restored",
+  [(TXD, "				this.synchronizations.forEach(TransactionSynchronizationManager::registerSynchronization);\n", "")],
+  "ErrGroupTransactionAutoConfigurationTests#S29_theAwaiting*", None),
+ ("S29 what a task leaves bound is not cleared",
+  [(TXD, "			clearLeftovers();\n", "")],
+  "ErrGroupTransactionAutoConfigurationTests#S29_theAwaiting*+S29_whatATaskLeaves*", None),
+ ("S29 no warning for a group opened inside a transaction",
+  [(TX, "builder.taskDecorator(decorator).listener(warning)", "builder.taskDecorator(decorator)")],
+  "ErrGroupTransactionAutoConfigurationTests#S29_aGroupOpenedInside*", None),
+ ("S29 the warning repeated for every group of the same name",
+  [('errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/transaction/GroupInTransactionWarning.java',
+    "if (this.warned.size() >= MAX_NAMES || !this.warned.add(name)) {", "if (this.warned.size() >= MAX_NAMES) {")],
+  "ErrGroupTransactionAutoConfigurationTests#S29_aGroupOpenedInside*", None),
  ("S23 the context's close does not shut the factories",
   [(A + 'ErrGroupShutdownLifecycle.java', "		if (this.closing) {\n			shutDownAll();\n		}", "")],
   "S23_ContextClosedMidFanOutWebTests#S23_immediate*", None),

@@ -7,8 +7,9 @@ import io.github.errgroup.ErrGroupFactory;
  * the executor, the {@code GroupListener} beans, the {@code TaskDecorator} beans and the
  * {@code GroupCustomizer} beans have been applied. Beans of this type are called in
  * {@link org.springframework.core.annotation.Order @Order}. A task decorator added here wraps those
- * added before it; this is how context propagation is installed, outermost, so that every
- * {@code TaskDecorator} bean already sees the submitter's context when the task runs.
+ * added before it; this is how context propagation is installed around every {@code TaskDecorator}
+ * bean, which therefore already sees the submitter's context when the task runs, and, around all of
+ * them, the hiding of the running thread's transaction state (S29).
  */
 @FunctionalInterface
 public interface ErrGroupFactoryBuilderCustomizer {

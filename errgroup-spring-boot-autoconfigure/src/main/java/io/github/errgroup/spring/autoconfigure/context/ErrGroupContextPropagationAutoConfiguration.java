@@ -38,9 +38,10 @@ import org.springframework.web.context.request.RequestAttributesThreadLocalAcces
  * thread's own values are restored afterwards, so that nothing of one task is visible to the next
  * (S16, S29). An application bean named {@code errGroupContextPropagation} replaces it.
  *
- * <p>The customizer is unordered and registered after the application's beans, so it comes last and
- * the propagation is the outermost decorator: the {@code TaskDecorator} beans, and decorators added by
- * the application's customizers, already run in the submitter's context.
+ * <p>The customizer is unordered and registered after the application's beans, so it comes after them
+ * and the propagation wraps their decorators: the {@code TaskDecorator} beans, and decorators added by
+ * the application's customizers, already run in the submitter's context. Only the hiding of the
+ * running thread's transaction state (S29, {@code ErrGroupTransactionAutoConfiguration}) wraps it.
  *
  * <p>context-propagation is a dependency of this module; an application that excludes it gets no
  * context in its group tasks (but for its own {@code TaskDecorator} beans).
