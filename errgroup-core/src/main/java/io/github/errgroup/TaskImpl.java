@@ -139,7 +139,10 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	private boolean ranByWaiter;
 
-	/** Set when this task, run by the waiter, ended on an interrupt meant for the waiter (S8). */
+	/**
+	 * Set when this task, run by the waiter, ended on an interrupt while its group was live: the
+	 * interrupt may have been meant for the waiter (S8), which then sets its flag again.
+	 */
 	boolean consumedWaiterInterrupt;
 
 	/**
@@ -251,11 +254,15 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	}
 
 	private void failed(Throwable ex) {
-		if (this.ranByWaiter && this.state == RUNNING && !this.group.context.isCancelled() && isInterruptOf(ex)) {
-			// S8 with S15: the waiter, running this task for the group, was interrupted by its owner, and
-			// the task's blocking call consumed that interrupt. It was meant for the waiter.
-			this.consumedWaiterInterrupt = true;
-			this.group.waiterInterrupted(ex);
+		if (!this.group.context.isCancelled() && isInterruptOf(ex)) {
+			// S29: the outcome is decided by what the task threw and whether its group was cancelled,
+			// never by the thread: an interrupt while the group is live is a failure (S2), on a pool
+			// thread and on the waiter alike, unless it was the parent's cancellation arriving first.
+			this.group.interruptedWhileLive();
+			// S8 with S15: on the waiter the interrupt may have been its owner's, consumed by the task's
+			// blocking call; nothing tells the two apart, so the waiter sets its flag again, as code that
+			// catches an InterruptedException it cannot rethrow should.
+			this.consumedWaiterInterrupt = this.ranByWaiter;
 		}
 		Throwable cause = this.group.context.cause();
 		if (cause != null && isConsequenceOfCancellation(ex, cause)) {
