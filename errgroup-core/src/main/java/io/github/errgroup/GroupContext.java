@@ -54,8 +54,9 @@ public sealed interface GroupContext permits CancelContext {
 	 * }
 	 * }</pre>
 	 * <ul>
-	 * <li>A group cancelled before the region began: its interrupt, if the task has not consumed it
-	 * yet, is cleared when the region begins, and delivered again when it ends.</li>
+	 * <li>A group cancelled before the region began: the interrupt it sent, if still set, is cleared
+	 * when the region begins, and the task is interrupted again when the region ends, as it is after a
+	 * region the cancellation came during.</li>
 	 * <li>Only the group's interrupt is held back: an interrupt from elsewhere
 	 * ({@link Thread#interrupt()} by other code, or the owner's interrupt of a thread that runs a task
 	 * while it waits for the group) reaches the thread as always.</li>
