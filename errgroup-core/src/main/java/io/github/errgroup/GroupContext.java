@@ -68,7 +68,8 @@ public sealed interface GroupContext permits CancelContext {
 	 * <li>A region still open when the task's body returns ends with the task; nothing of it outlives
 	 * the task.</li>
 	 * <li>A task of another group that this thread runs inside the region (while the task awaits a group
-	 * of its own) is not shielded by it.</li>
+	 * of its own) is not shielded by it; a region of such a task holds back the interrupt of the task
+	 * awaiting it as well.</li>
 	 * </ul>
 	 * On a thread that runs no task (see {@link #ofCurrentTask()}), it returns a shield that does
 	 * nothing.

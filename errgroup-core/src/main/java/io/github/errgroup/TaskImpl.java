@@ -63,6 +63,11 @@ import java.util.concurrent.CancellationException;
  * meanwhile, and it then looks again; the runner entering the region while the canceller is
  * INTERRUPTING yields until the interrupt has landed, then clears it. A task with no shield pays
  * nothing: the two states are only checked where the others already are.
+ *
+ * <p>A task awaiting a group of its own may run that group's task on its thread (S15). Its region is
+ * then a region of the awaiting task too ({@code enclosing}, entered and left with it): the parent's
+ * cancellation interrupts the parent's tasks before it reaches the child, and that interrupt would
+ * otherwise land inside the child's region.
  */
 final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
@@ -152,6 +157,14 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	private int shields;
 
 	/**
+	 * The task this thread was running when it started this one: the task awaiting a group of its own
+	 * whose task it runs meanwhile (S15), or {@code null}. A region of this task is one of that task
+	 * too, so that the enclosing task's cancellation does not interrupt it. Written and read by the
+	 * runner only.
+	 */
+	private TaskImpl<?> enclosing;
+
+	/**
 	 * The next older task in the group's list; set before the task is published, later changed only
 	 * by the list's one cleaner (see {@link TaskStack}).
 	 */
@@ -221,6 +234,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	/** The runnable handed to the task decorator: the body, inside the group's context. */
 	void runBody() {
 		Object previous = CancelContext.bind(this);
+		if (previous instanceof TaskImpl) {
+			this.enclosing = (TaskImpl<?>) previous;
+		}
 		try {
 			this.startedNanos = System.nanoTime();
 			this.group.listeners.taskStarted(this);
@@ -324,6 +340,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 				}
 				// From SHIELDED or INTERRUPT_OWED (a shield the body never closed): the owed interrupt is
 				// not delivered, the task is over; nothing of the region outlives it (S16).
+				if (this.shields > 0 && this.enclosing != null) {
+					this.enclosing.exitShield();
+				}
 				this.shields = 0;
 				break;
 			}
@@ -413,6 +432,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 			}
 		}
 		this.shields = 1;
+		if (this.enclosing != null) {
+			this.enclosing.enterShield(); // it runs on this thread, blocked in await until we end
+		}
 		return true;
 	}
 
@@ -429,6 +451,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 			// Only the runner leaves INTERRUPT_OWED; the canceller has done its part.
 			Thread.currentThread().interrupt();
 			this.state = INTERRUPTED;
+		}
+		if (this.enclosing != null) {
+			this.enclosing.exitShield();
 		}
 	}
 

@@ -167,6 +167,43 @@ class ShieldTest {
 		assertThat(task.state()).isEqualTo(Task.State.CANCELLED);
 	}
 
+	/**
+	 * S32 with S14 and S15: a parent's task awaiting its child group runs the child's task on its own
+	 * thread, and that task is in a region when the parent is cancelled. The parent's cancellation
+	 * interrupts the parent's tasks before it reaches the child: the region holds back that interrupt
+	 * too, as it holds back its own group's.
+	 */
+	@ParameterizedTest
+	@EnumSource(Threads.class)
+	void S32_S15_aChildsTaskRunByItsParentsTask_isNotInterruptedInItsRegionByTheParentsCancellation(Threads threads)
+			throws Exception {
+		ExecutorService owners = pool(threads);
+		ErrGroupFactory factory = ErrGroupFactory.create(REJECTS_EVERYTHING); // every task runs on its awaiter
+		ErrGroup parent = factory.newGroup("parent");
+		CountDownLatch inRegion = new CountDownLatch(1);
+		CountDownLatch release = releasedOnExit();
+		Seen seen = new Seen();
+		AtomicReference<Task<Object>> child = new AtomicReference<>();
+		parent.go(() -> {
+			ErrGroup children = factory.newGroup("child");
+			children.context().onCancel(release::countDown);
+			child.set(children.go(shieldedUntil(inRegion, release, seen)));
+			children.await();
+			return 1;
+		});
+		Future<Throwable> owner = owners.submit(() -> catchThrowableOfType(ErrGroupException.class, parent::await));
+		assertThat(inRegion.await(10, SECONDS)).isTrue();
+		CancellationException cause = new CancellationException("cancelled by the test");
+
+		parent.cancel(cause);
+
+		assertThat(owner.get(10, SECONDS)).isNotNull().hasCauseReference(cause);
+		assertThat(seen.thrownInside).as("interrupted inside the region").isNull();
+		assertThat(seen.interruptedInside).isFalse();
+		assertThat(seen.interruptedAfter).isTrue();
+		assertThat(child.get().state()).isEqualTo(Task.State.CANCELLED);
+	}
+
 	@ParameterizedTest
 	@EnumSource(Threads.class)
 	void S32_cancelBeforeTheRegion_itsInterruptIsClearedAtTheStart_andDeliveredAtTheEnd(Threads threads) throws Exception {
