@@ -236,6 +236,16 @@ class PostgresCancellationTests {
 		}
 
 		@Test
+		void S31_aTimeoutTheApplicationSetsInsideTheGroupIsKept() throws Exception {
+			try (ErrGroup group = this.factory.group("s31-own").timeout(Duration.ofSeconds(20)).open()) {
+				group.go(() -> this.jdbc.execute("set statement_timeout = '700ms'"));
+				group.await();
+			}
+			assertSessionTimeout("700ms");
+			this.jdbc.execute("reset statement_timeout");
+		}
+
+		@Test
 		void S31_insideATransactionTheTimeoutIsLocalAndTheNextBorrowerSeesTheOriginal() throws Exception {
 			try (ErrGroup group = this.factory.group("s31-tx").timeout(Duration.ofSeconds(20)).open()) {
 				Task<String[]> seen = group.go(() -> {
