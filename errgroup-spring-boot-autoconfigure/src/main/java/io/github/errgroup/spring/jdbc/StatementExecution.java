@@ -86,6 +86,12 @@ final class StatementExecution {
 		Throwable error;
 		boolean cancelSent;
 		try (GroupContext.Registration registration = this.group.onCancel(cancel)) {
+			if (this.group.isCancelled()) {
+				// Cancelled since run() looked (during the timeout's round trip, say): the callback has
+				// run, but its cancel may come before the driver has started; better not to start.
+				cancel.end();
+				throw cancelled(null);
+			}
 			try {
 				Object result = this.method.invoke(this.statement, this.args);
 				cancel.end();

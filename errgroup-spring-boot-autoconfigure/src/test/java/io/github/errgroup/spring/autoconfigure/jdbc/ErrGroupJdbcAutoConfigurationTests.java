@@ -2,6 +2,7 @@ package io.github.errgroup.spring.autoconfigure.jdbc;
 
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
@@ -80,6 +81,13 @@ class ErrGroupJdbcAutoConfigurationTests {
 				assertThat(scan.state()).isEqualTo(Task.State.CANCELLED);
 			}
 		});
+	}
+
+	@Test
+	void S30_thePoolIsClosedWithTheContextThoughItsBeanIsTheWrapper() {
+		AtomicReference<HikariDataSource> pool = new AtomicReference<>();
+		this.runner.run((context) -> pool.set(context.getBean(DataSource.class).unwrap(HikariDataSource.class)));
+		assertThat(pool.get().isClosed()).isTrue();
 	}
 
 	@Test
