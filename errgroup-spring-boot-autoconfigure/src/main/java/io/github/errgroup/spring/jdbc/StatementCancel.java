@@ -1,6 +1,7 @@
 package io.github.errgroup.spring.jdbc;
 
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -17,11 +18,12 @@ import org.apache.commons.logging.LogFactory;
  * The cancel of one execution of one statement: the {@code onCancel} callback registered for the
  * time the statement runs (S30).
  *
- * <p>States, under {@code lock}:
+ * <p>States, under {@code lock} ({@code ended} false: live):
  * <pre>
- *   RUNNING --group cancelled: run() hands off to the cancel thread---------&gt; (RUNNING, handed off)
- *   RUNNING --cancel thread: Statement.cancel(), lock held, cancelSent = true-&gt; RUNNING, again later
- *   RUNNING --the executing thread: end(), waits for a cancel() in flight----&gt; ENDED (final)
+ *   live  --run(), the canceller's thread: queue attempt() on the cancel thread----------------&gt; live
+ *   live  --attempt(), the cancel thread: Statement.cancel(), cancelSent, queue a later attempt-&gt; live
+ *   live  --end(), the executing thread, after any cancel() in flight--------------------------&gt; ENDED
+ *   ENDED --attempt(): nothing, and no further attempt------------------------------------------&gt; ENDED
  * </pre>
  *
  * <p>Why it is built so:
@@ -87,8 +89,12 @@ final class StatementCancel implements Runnable {
 			this.cancelSent = true;
 			this.statement.cancel();
 		}
+		catch (SQLFeatureNotSupportedException ex) {
+			logger.debug("The driver cannot cancel a statement: it runs to its end", ex);
+			return;
+		}
 		catch (SQLException | RuntimeException ex) {
-			// Closed meanwhile, or the driver cannot cancel: the execution ends on its own.
+			// Closed meanwhile: the execution is ending on its own.
 			logger.debug("Statement.cancel() failed", ex);
 		}
 		finally {
