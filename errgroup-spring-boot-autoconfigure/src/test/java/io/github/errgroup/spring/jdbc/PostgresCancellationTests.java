@@ -312,7 +312,12 @@ class PostgresCancellationTests {
 				blocker.context().onCancel(() -> {
 					if (Thread.currentThread() != registering) {
 						held.countDown();
-						awaitUninterruptibly(release);
+						try {
+							release.await();
+						}
+						catch (InterruptedException ex) {
+							Thread.currentThread().interrupt();
+						}
 					}
 				});
 				if (held.await(10, TimeUnit.SECONDS)) {
@@ -362,22 +367,6 @@ class PostgresCancellationTests {
 				.isEqualTo(expected);
 		}
 
-	}
-
-	static void awaitUninterruptibly(CountDownLatch latch) {
-		boolean interrupted = false;
-		while (true) {
-			try {
-				latch.await();
-				break;
-			}
-			catch (InterruptedException ex) {
-				interrupted = true;
-			}
-		}
-		if (interrupted) {
-			Thread.currentThread().interrupt();
-		}
 	}
 
 	static <T> T recording(AtomicReference<Exception> thrown, Callable<T> call) throws Exception {
