@@ -44,7 +44,7 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
  * and MXBean) stays reachable, and Spring Boot's {@code DataSourceUnwrapper} sees through it. Result
  * sets are the driver's own: rows fetched after the statement returned are not shielded.
  */
-public class CancellingDataSource extends DelegatingDataSource implements AutoCloseable {
+public class CancellingDataSource extends DelegatingDataSource {
 
 	/**
 	 * Wraps a data source.
@@ -69,18 +69,6 @@ public class CancellingDataSource extends DelegatingDataSource implements AutoCl
 			// A data source that cannot tell is not one of ours.
 		}
 		return new CancellingDataSource(dataSource);
-	}
-
-	/**
-	 * Closes the target if it can be closed (a pool): when this wrapper replaces a data source bean, the
-	 * container closes the wrapper at shutdown, in the bean's place.
-	 * @throws Exception what the target's {@code close()} throws
-	 */
-	@Override
-	public void close() throws Exception {
-		if (getTargetDataSource() instanceof AutoCloseable closeable) {
-			closeable.close();
-		}
 	}
 
 	@Override

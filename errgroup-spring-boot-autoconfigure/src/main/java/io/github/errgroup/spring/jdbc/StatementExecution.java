@@ -68,17 +68,25 @@ final class StatementExecution {
 			}
 			timeout = DeadlineTimeout.apply(postgres.isPostgres(), connection, this.statement, millisLeft);
 		}
-		boolean failed = true;
+		Object result;
 		try {
-			Object result = execute();
-			failed = false;
-			return result;
+			result = execute();
 		}
-		finally {
+		catch (Throwable ex) {
 			if (timeout != null) {
-				timeout.restore(failed);
+				try {
+					timeout.restore(true);
+				}
+				catch (SQLException restoreFailed) {
+					ex.addSuppressed(restoreFailed); // the statement's own error says what happened
+				}
 			}
+			throw ex;
 		}
+		if (timeout != null) {
+			timeout.restore(false);
+		}
+		return result;
 	}
 
 	private Object execute() throws Throwable {

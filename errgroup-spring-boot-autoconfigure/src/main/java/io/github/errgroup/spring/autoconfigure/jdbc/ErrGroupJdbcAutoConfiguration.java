@@ -11,7 +11,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
-import org.springframework.jdbc.datasource.embedded.EmbeddedDatabase;
 
 /**
  * {@link EnableAutoConfiguration Auto-configuration} of databases (S30, S31): every {@link DataSource}
@@ -20,9 +19,8 @@ import org.springframework.jdbc.datasource.embedded.EmbeddedDatabase;
  * is cancelled and get the time left before its deadline as their timeout there. Statements outside
  * group tasks are left as they are. A data source that already is, or wraps, a
  * {@code CancellingDataSource} is left as it is, so a data source bean built on another one is not
- * wrapped twice; so is an {@link EmbeddedDatabase} (Spring's embedded database without a pool), whose
- * {@code shutdown} destroy method the wrapper would hide. The wrapper closes the pool it wraps when the
- * container closes it in the bean's place.
+ * wrapped twice. The container still closes the pool itself at shutdown: destroy methods are called on
+ * the bean as it was created, not on what post-processors made of it.
  *
  * <p>Off with {@code errgroup.jdbc.enabled=false} (or {@code errgroup.enabled=false}).
  */
@@ -40,8 +38,7 @@ public final class ErrGroupJdbcAutoConfiguration {
 
 			@Override
 			public Object postProcessAfterInitialization(Object bean, String beanName) {
-				return (bean instanceof DataSource dataSource && !(bean instanceof EmbeddedDatabase))
-						? CancellingDataSource.wrap(dataSource) : bean;
+				return (bean instanceof DataSource dataSource) ? CancellingDataSource.wrap(dataSource) : bean;
 			}
 
 		};

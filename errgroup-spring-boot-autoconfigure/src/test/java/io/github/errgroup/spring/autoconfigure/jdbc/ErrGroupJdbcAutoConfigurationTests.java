@@ -84,7 +84,7 @@ class ErrGroupJdbcAutoConfigurationTests {
 	}
 
 	@Test
-	void S30_thePoolIsClosedWithTheContextThoughItsBeanIsTheWrapper() {
+	void thePoolIsStillClosedWithTheContextThoughItsBeanIsTheWrapper() {
 		AtomicReference<HikariDataSource> pool = new AtomicReference<>();
 		this.runner.run((context) -> pool.set(context.getBean(DataSource.class).unwrap(HikariDataSource.class)));
 		assertThat(pool.get().isClosed()).isTrue();
