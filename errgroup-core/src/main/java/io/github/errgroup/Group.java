@@ -551,22 +551,18 @@ final class Group implements ErrGroup, GroupInfo {
 	}
 
 	/**
-	 * A task run by the waiter ended on an interrupt meant for the waiter (S8). When the waiter is a
-	 * task of this group's cancelled parent, the interrupt was the parent's cancellation (S3), which
-	 * interrupts the parent's tasks before it reaches its children: this group then takes the
-	 * parent's cause (S14), as it would a moment later, not the interrupt's.
+	 * A task ended on an interrupt while this group was live. When this group's parent is cancelled,
+	 * the interrupt was the parent's cancellation (S3), which interrupts the parent's tasks (and so a
+	 * parent's task that runs one of ours while it waits for us, S15) before it reaches this group: this
+	 * group then takes the parent's cause (S14), as it would a moment later, and the task ends
+	 * cancelled, as it would on a pool thread. Otherwise the task's exception is a failure (S2, S29).
 	 */
-	void waiterInterrupted(Throwable consumedBy) {
+	void interruptedWhileLive() {
 		CancelContext p = this.parent;
 		Throwable parentCause = (p != null) ? p.cause() : null;
 		if (parentCause != null) {
 			this.context.cancel(parentCause);
-			return;
 		}
-		InterruptedException cause = new InterruptedException(
-				"the thread waiting for group '" + this.name + "' was interrupted while it ran one of its tasks");
-		cause.initCause(consumedBy);
-		this.context.cancel(cause);
 	}
 
 	void interruptedWhileWaiting() {

@@ -54,8 +54,9 @@ public sealed interface GroupContext permits CancelContext {
 	 * }
 	 * }</pre>
 	 * <ul>
-	 * <li>A group cancelled before the region began: its interrupt, if the task has not consumed it
-	 * yet, is cleared when the region begins, and delivered again when it ends.</li>
+	 * <li>A group cancelled before the region began: the interrupt it sent, if still set, is cleared
+	 * when the region begins, and the task is interrupted again when the region ends, as it is after a
+	 * region the cancellation came during.</li>
 	 * <li>Only the group's interrupt is held back: an interrupt from elsewhere
 	 * ({@link Thread#interrupt()} by other code, or the owner's interrupt of a thread that runs a task
 	 * while it waits for the group) reaches the thread as always.</li>
@@ -67,7 +68,8 @@ public sealed interface GroupContext permits CancelContext {
 	 * <li>A region still open when the task's body returns ends with the task; nothing of it outlives
 	 * the task.</li>
 	 * <li>A task of another group that this thread runs inside the region (while the task awaits a group
-	 * of its own) is not shielded by it.</li>
+	 * of its own) is not shielded by it; a region of such a task holds back the interrupt of the task
+	 * awaiting it as well.</li>
 	 * </ul>
 	 * On a thread that runs no task (see {@link #ofCurrentTask()}), it returns a shield that does
 	 * nothing.

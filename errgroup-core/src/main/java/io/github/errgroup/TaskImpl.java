@@ -63,6 +63,11 @@ import java.util.concurrent.CancellationException;
  * meanwhile, and it then looks again; the runner entering the region while the canceller is
  * INTERRUPTING yields until the interrupt has landed, then clears it. A task with no shield pays
  * nothing: the two states are only checked where the others already are.
+ *
+ * <p>A task awaiting a group of its own may run that group's task on its thread (S15). Its region is
+ * then a region of the awaiting task too ({@code enclosing}, entered and left with it): the parent's
+ * cancellation interrupts the parent's tasks before it reaches the child, and that interrupt would
+ * otherwise land inside the child's region.
  */
 final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
@@ -139,7 +144,10 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	private boolean ranByWaiter;
 
-	/** Set when this task, run by the waiter, ended on an interrupt meant for the waiter (S8). */
+	/**
+	 * Set when this task, run by the waiter, ended on an interrupt while its group was live: the
+	 * interrupt may have been meant for the waiter (S8), which then sets its flag again.
+	 */
 	boolean consumedWaiterInterrupt;
 
 	/**
@@ -147,6 +155,14 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	 * The state says SHIELDED or INTERRUPT_OWED while it is above zero.
 	 */
 	private int shields;
+
+	/**
+	 * The task this thread was running when it started this one: the task awaiting a group of its own
+	 * whose task it runs meanwhile (S15), or {@code null}. A region of this task is one of that task
+	 * too, so that the enclosing task's cancellation does not interrupt it. Written and read by the
+	 * runner only.
+	 */
+	private TaskImpl<?> enclosing;
 
 	/**
 	 * The next older task in the group's list; set before the task is published, later changed only
@@ -218,6 +234,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	/** The runnable handed to the task decorator: the body, inside the group's context. */
 	void runBody() {
 		Object previous = CancelContext.bind(this);
+		if (previous instanceof TaskImpl) {
+			this.enclosing = (TaskImpl<?>) previous;
+		}
 		try {
 			this.startedNanos = System.nanoTime();
 			this.group.listeners.taskStarted(this);
@@ -251,11 +270,15 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	}
 
 	private void failed(Throwable ex) {
-		if (this.ranByWaiter && this.state == RUNNING && !this.group.context.isCancelled() && isInterruptOf(ex)) {
-			// S8 with S15: the waiter, running this task for the group, was interrupted by its owner, and
-			// the task's blocking call consumed that interrupt. It was meant for the waiter.
-			this.consumedWaiterInterrupt = true;
-			this.group.waiterInterrupted(ex);
+		if (!this.group.context.isCancelled() && isInterruptOf(ex)) {
+			// S29: the outcome is decided by what the task threw and whether its group was cancelled,
+			// never by the thread: an interrupt while the group is live is a failure (S2), on a pool
+			// thread and on the waiter alike, unless it was the parent's cancellation arriving first.
+			this.group.interruptedWhileLive();
+			// S8 with S15: on the waiter the interrupt may have been its owner's, consumed by the task's
+			// blocking call; nothing tells the two apart, so the waiter sets its flag again, as code that
+			// catches an InterruptedException it cannot rethrow should.
+			this.consumedWaiterInterrupt = this.ranByWaiter;
 		}
 		Throwable cause = this.group.context.cause();
 		if (cause != null && isConsequenceOfCancellation(ex, cause)) {
@@ -317,6 +340,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 				}
 				// From SHIELDED or INTERRUPT_OWED (a shield the body never closed): the owed interrupt is
 				// not delivered, the task is over; nothing of the region outlives it (S16).
+				if (this.shields > 0 && this.enclosing != null) {
+					this.enclosing.exitShield();
+				}
 				this.shields = 0;
 				break;
 			}
@@ -406,6 +432,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 			}
 		}
 		this.shields = 1;
+		if (this.enclosing != null) {
+			this.enclosing.enterShield(); // it runs on this thread, blocked in await until we end
+		}
 		return true;
 	}
 
@@ -422,6 +451,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 			// Only the runner leaves INTERRUPT_OWED; the canceller has done its part.
 			Thread.currentThread().interrupt();
 			this.state = INTERRUPTED;
+		}
+		if (this.enclosing != null) {
+			this.enclosing.exitShield();
 		}
 	}
 

@@ -26,9 +26,11 @@ package io.github.errgroup;
  *
  * <h2>Interrupts</h2>
  * An interrupt from outside while the waiter sleeps, or one left set after a task it ran (not the
- * task's: {@link TaskImpl} clears the interrupts it caused), cancels the group; so does a task it ran
- * that swallowed such an interrupt ({@link TaskImpl#consumedWaiterInterrupt}). The waiter remembers
- * it in {@link #interrupted} and its caller sets the flag again once it stops waiting (S8).
+ * task's: {@link TaskImpl} clears the interrupts it caused), cancels the group. A task it ran that
+ * ended on an interrupt while the group was live may have consumed such an interrupt
+ * ({@link TaskImpl#consumedWaiterInterrupt}): its failure cancelled the group, as on a pool thread
+ * (S29). Either way the waiter remembers it in {@link #interrupted} and its caller sets the flag again
+ * once it stops waiting (S8).
  */
 final class Waiter extends TaskStack.Cursor {
 
@@ -96,7 +98,7 @@ final class Waiter extends TaskStack.Cursor {
 			g.interruptedWhileWaiting();
 		}
 		else if (next.consumedWaiterInterrupt) {
-			this.interrupted = true; // the task already cancelled the group for us
+			this.interrupted = true; // the task's failure already cancelled the group
 		}
 	}
 

@@ -35,7 +35,8 @@
  * {@link io.github.errgroup.GroupSpec}: to open groups.</li>
  * <li>{@link io.github.errgroup.ErrGroup}, {@link io.github.errgroup.Task},
  * {@link io.github.errgroup.GroupTask}, {@link io.github.errgroup.VoidTask}: to run tasks.</li>
- * <li>{@link io.github.errgroup.GroupContext}: what a task reads to notice cancellation.</li>
+ * <li>{@link io.github.errgroup.GroupContext}: what a task reads to notice cancellation, and its
+ * {@link io.github.errgroup.GroupContext#shield()} for code that an interrupt would damage.</li>
  * <li>{@link io.github.errgroup.ErrGroupException}: the outcome of a failed group.</li>
  * <li>{@link io.github.errgroup.GroupCustomizer} and {@link io.github.errgroup.GroupListener}, with
  * what a listener sees, {@link io.github.errgroup.GroupInfo} and {@link io.github.errgroup.TaskInfo}:
@@ -48,6 +49,9 @@
  * <ul>
  * <li>{@link io.github.errgroup.CancellationScope}: a root context no group owns, for a unit of work
  * such as an HTTP request, so that the groups it opens are its children.</li>
+ * <li>{@link io.github.errgroup.GroupContext#ofCurrentTask()}: the context of the group whose task
+ * runs on this thread, and not of a scope bound to it, for hooks that act only inside tasks (the JDBC
+ * hook cancels statements, under a {@link io.github.errgroup.GroupContext#shield()}).</li>
  * <li>{@link io.github.errgroup.ErrGroupFactory.Builder#blockingGuard(Runnable)}: refuses blocking on
  * threads that must not block.</li>
  * <li>{@link io.github.errgroup.ErrGroupFactory#openGroups()}: the live groups, for a monitoring

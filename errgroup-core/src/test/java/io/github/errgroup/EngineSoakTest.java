@@ -74,6 +74,9 @@ class EngineSoakTest {
 
 	private final LongAdder lateCleanUps = new LongAdder();
 
+	/** Shielded regions (S32) in which the thread was found interrupted: the soak sends no other interrupts. */
+	private final LongAdder interruptsInShields = new LongAdder();
+
 	private volatile long stopAt;
 
 	@Test
@@ -154,6 +157,7 @@ class EngineSoakTest {
 		assertThat(this.awaitsReturned.sum()).as("every await returned").isEqualTo(this.awaitsStarted.sum());
 		assertThat(this.lateCleanUps.sum()).as("awaits that returned before the group's onCancel clean-up ran (S5)").isZero();
 		assertThat(this.books.finishedTwice).as("tasks that finished twice").hasValue(0);
+		assertThat(this.interruptsInShields.sum()).as("shielded regions (S32) that were interrupted").isZero();
 		assertThat(this.books.mismatches).as("groups whose tasks did not all end once: " + this.books.firstMismatch.get())
 			.hasValue(0);
 		assertThat(spawned).as("spawned = success + failure + cancelled").isEqualTo(success + failure + cancelled);
@@ -228,6 +232,10 @@ class EngineSoakTest {
 					continue;
 				}
 				task = tried.get();
+			}
+			else if (kind >= 90) {
+				int work = random.nextInt(200);
+				task = group.go(() -> shielded(work));
 			}
 			else {
 				int work = random.nextInt(200);
@@ -305,6 +313,17 @@ class EngineSoakTest {
 			child.await();
 		}
 		return null;
+	}
+
+	/** Computes inside a shielded region (S32), which no cancellation interrupts. */
+	private long shielded(int work) {
+		try (GroupContext.Shield shield = GroupContext.shield()) {
+			long x = compute(work);
+			if (Thread.currentThread().isInterrupted()) {
+				this.interruptsInShields.increment();
+			}
+			return x;
+		}
 	}
 
 	private static long compute(int work) {

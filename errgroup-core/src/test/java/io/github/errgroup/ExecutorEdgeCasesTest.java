@@ -31,11 +31,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Executors that a plain fan-out would deadlock or lose tasks on (S15), tasks that spawn their
- * siblings (S11), and task decorators whichever thread runs the task (S16).
+ * siblings (S11), and task decorators (S16) and outcomes (S29) whichever thread runs the task.
  *
  * <p>Tests that would hang if their rule broke give their group a 10 s deadline, so that a broken
  * rule fails with a {@code TimeoutException} cause instead of hanging the build.
@@ -223,6 +224,67 @@ class ExecutorEdgeCasesTest {
 				assertThat(state).as("task %d", i).isEqualTo(Task.State.SUCCESS);
 			}
 		}
+	}
+
+	// ---- S29: the same outcome whichever thread runs the task
+
+	/** Who runs the task: a pool thread, or the owner in await() (the executor rejects everything). */
+	enum Runner {
+
+		POOL_THREAD, WAITER
+
+	}
+
+	@ParameterizedTest
+	@EnumSource(Runner.class)
+	void S29_S2_anInterruptedExceptionOfTheTasksOwn_isAFailure_whicheverThreadRunsIt(Runner runner) {
+		Executor executor = (runner == Runner.POOL_THREAD) ? track(Executors.newFixedThreadPool(1)) : REJECTS_EVERYTHING;
+		InterruptedException own = new InterruptedException("the task's own: nothing cancelled the group");
+		ErrGroup g = ErrGroupFactory.create(executor).group("s29").timeout(WATCHDOG).open();
+		Task<Object> task = g.go(() -> {
+			throw own;
+		});
+		if (runner == Runner.POOL_THREAD) {
+			eventually().until(() -> task.state().isFinal()); // ended before await, so the owner cannot run it
+		}
+
+		Throwable thrown = catchThrowable(g::await);
+		boolean flagAfterAwait = Thread.interrupted();
+
+		assertThat(((TaskInfo) task).ranByWaiter()).isEqualTo(runner == Runner.WAITER);
+		assertThat(task.state()).isEqualTo(Task.State.FAILED);
+		assertThat(task.exceptionNow()).isSameAs(own);
+		assertThat(thrown).isInstanceOf(ErrGroupException.class).hasCauseReference(own);
+		assertThat(thrown.getSuppressed()).isEmpty();
+		// S8: on the owner's thread the interrupt may have been the owner's; it gets its flag back.
+		assertThat(flagAfterAwait).isEqualTo(runner == Runner.WAITER);
+	}
+
+	@Test
+	void S29_S8_theOwnersInterrupt_consumedByATaskItRuns_cancelsTheGroup_andAwaitThrowsWithTheFlagSet() throws Exception {
+		ErrGroup g = ErrGroupFactory.create(REJECTS_EVERYTHING).group("s29-s8").timeout(WATCHDOG).open();
+		CountDownLatch blocked = new CountDownLatch(1);
+		Task<Object> pending = g.go(() -> 1);
+		Task<Object> blocking = g.go(() -> { // the newest: the owner runs it first
+			blocked.countDown();
+			return Pools.blockUntilInterrupted();
+		});
+		CompletableFuture<Object[]> outcome = new CompletableFuture<>();
+		Thread owner = new Thread(() -> {
+			Throwable thrown = catchThrowable(g::await);
+			outcome.complete(new Object[] { thrown, Thread.currentThread().isInterrupted() });
+		}, "s29-owner");
+		owner.start();
+		assertThat(blocked.await(10, SECONDS)).isTrue();
+
+		owner.interrupt();
+
+		Object[] result = outcome.get(10, SECONDS);
+		assertThat(result[0]).isInstanceOf(ErrGroupException.class);
+		assertThat(((Throwable) result[0]).getCause()).isInstanceOf(InterruptedException.class)
+			.isSameAs(blocking.exceptionNow());
+		assertThat(result[1]).as("the owner's interrupt flag after await").isEqualTo(true);
+		assertThat(pending.state()).as("S4: the group was cancelled before it started").isEqualTo(Task.State.CANCELLED);
 	}
 
 	@Test

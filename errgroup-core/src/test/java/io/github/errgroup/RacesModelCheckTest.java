@@ -442,6 +442,115 @@ class RacesModelCheckTest {
 		});
 	}
 
+	// ---- (g) the shield (S32) vs the cancel interrupt
+
+	/**
+	 * TaskImpl "Shields": the group is cancelled while the body enters a shielded region and leaves it
+	 * (the canceller starts just before the region, so every schedule explored has the cancel racing
+	 * the entry, the region, or the close). The cancel interrupt reaches the body exactly once, never
+	 * inside the region (held back there and delivered at its end, or sent before it and cleared at its
+	 * start), and never outlives the task.
+	 */
+	@Test
+	void S32_cancelRacingAShieldedRegion_theInterruptComesOnce_neverInsideTheRegion() {
+		modelCheck(60, () -> {
+			QueueExecutor pool = new QueueExecutor();
+			ErrGroup group = factory(pool, null).newGroup("g");
+			CancellationException cause = new CancellationException("cancelled by the test");
+			Thread canceller = new Thread(() -> group.cancel(cause));
+			boolean[] interruptedInside = new boolean[1];
+			Task<Integer> task = group.go(() -> shieldedWhileCancelled(canceller, interruptedInside));
+			boolean[] strayInterrupt = new boolean[1];
+			Thread runner = start(() -> {
+				pool.runNext();
+				strayInterrupt[0] = Thread.interrupted();
+			});
+			join(runner, canceller);
+			check(!interruptedInside[0], "the cancel interrupt reached the shielded region");
+			check(task.state() == Task.State.SUCCESS, "task ended " + task.state() + ", " + ((TaskInfo) task).exception());
+			check(task.resultNow() == 1, "the body saw " + task.resultNow() + " cancel interrupts, not exactly one");
+			check(!strayInterrupt[0], "the cancel interrupt outlived the task");
+			check(awaitFailure(group).getCause() == cause, "the cancel's cause is the outcome");
+		});
+	}
+
+	/**
+	 * TaskImpl "Shields", the canceller's own step ({@code interruptIfRunning}) against the runner
+	 * entering and leaving the region: the narrowest version of the scenario above, so that the model
+	 * checker reaches the runner finding the canceller between its CAS and its interrupt.
+	 */
+	@Test
+	void S32_interruptIfRunningRacingTheRegion_theInterruptComesOnce_neverInsideTheRegion() {
+		modelCheck(150, () -> {
+			QueueExecutor pool = new QueueExecutor();
+			ErrGroup group = factory(pool, null).newGroup("g");
+			Thread[] interrupter = new Thread[1];
+			boolean[] interruptedInside = new boolean[1];
+			TaskImpl<?> task = (TaskImpl<?>) group.go(() -> shieldedWhileCancelled(interrupter[0], interruptedInside));
+			interrupter[0] = new Thread(task::interruptIfRunning);
+			boolean[] strayInterrupt = new boolean[1];
+			Thread runner = start(() -> {
+				pool.runNext();
+				strayInterrupt[0] = Thread.interrupted();
+			});
+			join(runner, interrupter[0]);
+			check(!interruptedInside[0], "the interrupt reached the shielded region");
+			check(task.state() == Task.State.SUCCESS && task.resultNow().equals(1),
+					"the body saw the interrupt exactly once: " + task.state() + ", " + task.exception());
+			check(!strayInterrupt[0], "the interrupt outlived the task");
+			group.await();
+		});
+	}
+
+	/**
+	 * The scenario above with the task run by the thread in {@code await} (S15): the shield works the
+	 * same, and the owner's flag after {@code await} is clear: the held-back interrupt was the group's,
+	 * not the owner's (S8).
+	 */
+	@Test
+	void S32_S15_cancelRacingARegionTheWaiterRuns_theInterruptComesOnce_andIsNotTheOwners() {
+		modelCheck(40, () -> {
+			ErrGroup group = factory(new QueueExecutor(), null).newGroup("g"); // nothing runs the queue
+			CancellationException cause = new CancellationException("cancelled by the test");
+			Thread canceller = new Thread(() -> group.cancel(cause));
+			boolean[] interruptedInside = new boolean[1];
+			Task<Integer> task = group.go(() -> shieldedWhileCancelled(canceller, interruptedInside));
+			AtomicReference<Object> outcome = new AtomicReference<>("await did not return");
+			boolean[] ownerFlag = new boolean[1];
+			Thread owner = start(() -> {
+				outcome.set(outcomeOf(group));
+				ownerFlag[0] = Thread.interrupted();
+			});
+			join(owner, canceller);
+			check(((TaskInfo) task).ranByWaiter(), "the owner ran the task");
+			check(!interruptedInside[0], "the cancel interrupt reached the shielded region");
+			check(task.state() == Task.State.SUCCESS && task.resultNow() == 1,
+					"the body saw the cancel interrupt exactly once: " + task.state() + ", " + ((TaskInfo) task).exception());
+			check(!ownerFlag[0], "the owner's flag was set after await, but nothing interrupted the owner");
+			check(outcome.get() instanceof ErrGroupException && ((ErrGroupException) outcome.get()).getCause() == cause,
+					"await threw with the cancel's cause, not " + outcome.get());
+		});
+	}
+
+	/**
+	 * The body of the shield scenarios: starts the canceller, runs an empty shielded region, then
+	 * counts the cancel interrupts it receives until the canceller is done. It polls rather than joins:
+	 * an interrupted join is reported by Lincheck on the console, though the scenario handles it.
+	 */
+	private static int shieldedWhileCancelled(Thread canceller, boolean[] interruptedInside) {
+		canceller.start();
+		try (GroupContext.Shield shield = GroupContext.shield()) {
+			interruptedInside[0] = Thread.currentThread().isInterrupted();
+		}
+		int interrupts = 0;
+		for (boolean done = false; !done;) {
+			done = !canceller.isAlive(); // the canceller's interrupt, if any, has landed once it is dead
+			interrupts += Thread.interrupted() ? 1 : 0;
+			Thread.yield();
+		}
+		return interrupts;
+	}
+
 	// ---- helpers
 
 	private static ErrGroupFactory factory(Executor executor, GroupListener listener) {
