@@ -24,12 +24,12 @@ muts = [
  ("S14 a child's task run by a parent's task takes the parent's interrupt for its waiter's", B+'Group.java', "if (parentCause != null) {\n\t\t\tthis.context.cancel(parentCause);", "if (false) {\n\t\t\tthis.context.cancel(parentCause);", "LifecycleAndLimitsTest#S14_S15*"),
  ("S15 waiter does not help", B+'Waiter.java', "return this.group.isSealed() ? null : nextUnclaimed();", "return null;", "ContextTest#S17_aTaskRunByTheWaiter*"),
  ("S16 decorator not applied", B+'ErrGroupFactory.java', "if (this.taskDecorator == null) {\n\t\t\treturn null;", "if (true) {\n\t\t\treturn null;", "FactoryTest#S16*"),
- ("S17 context not bound in task", B+'TaskImpl.java', "CancelContext previous = CancelContext.bind(this.group.context);", "CancelContext previous = CancelContext.currentOrNull();", "ContextTest#S17_current*"),
+ ("S17 context not bound in task", B+'TaskImpl.java', "Object previous = CancelContext.bind(this);", "Object previous = CancelContext.bind(CancelContext.currentOrNull());", "ContextTest#S17_current*"),
  # Races, checked by the Lincheck model tests (RacesModelCheckTest): each mutation reopens a window the
  # engine's compare-and-set protocol closes.
  ("race: interrupt after a plain read of RUNNING, no INTERRUPTING state", B+'TaskImpl.java',
-  "if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {\n\t\t\tThread thread = this.runner;\n\t\t\tif (thread == Thread.currentThread()) {\n\t\t\t\tthis.state = RUNNING; // a task failing cancels its own group: no self-interrupt\n\t\t\t\treturn;\n\t\t\t}\n\t\t\ttry {\n\t\t\t\tthread.interrupt();\n\t\t\t}\n\t\t\tfinally {\n\t\t\t\tthis.state = INTERRUPTED;\n\t\t\t}\n\t\t}",
-  "if (this.state == RUNNING) {\n\t\t\tThread thread = this.runner;\n\t\t\tif (thread == Thread.currentThread()) {\n\t\t\t\treturn;\n\t\t\t}\n\t\t\tthread.interrupt();\n\t\t\tSTATE.compareAndSet(this, RUNNING, INTERRUPTED);\n\t\t}",
+  "else if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {\n\t\t\t\tThread thread = this.runner;\n\t\t\t\tif (thread == Thread.currentThread()) {\n\t\t\t\t\tthis.state = RUNNING; // a task failing cancels its own group: no self-interrupt\n\t\t\t\t\treturn;\n\t\t\t\t}\n\t\t\t\ttry {\n\t\t\t\t\tthread.interrupt();\n\t\t\t\t}\n\t\t\t\tfinally {\n\t\t\t\t\tthis.state = INTERRUPTED;\n\t\t\t\t}\n\t\t\t\treturn;\n\t\t\t}",
+  "else {\n\t\t\t\tThread thread = this.runner;\n\t\t\t\tif (thread == Thread.currentThread()) {\n\t\t\t\t\treturn;\n\t\t\t\t}\n\t\t\t\tthread.interrupt();\n\t\t\t\tSTATE.compareAndSet(this, RUNNING, INTERRUPTED);\n\t\t\t\treturn;\n\t\t\t}",
   "RacesModelCheckTest#S3_interruptIfRunning*"),
  ("race: onCancel reads the cause before adding the callback", B+'CancelContext.java',
   "registration.set.add(registration);\n\t\tif (this.cause != null) {",

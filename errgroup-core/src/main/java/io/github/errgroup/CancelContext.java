@@ -31,7 +31,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 abstract non-sealed class CancelContext implements GroupContext {
 
-	private static final ThreadLocal<CancelContext> CURRENT = new ThreadLocal<>();
+	/**
+	 * What this thread is bound to: a {@link TaskImpl} while it runs a task (its context is the task's
+	 * group's), a {@code CancelContext} for a bound scope, or nothing. One thread-local for both, so that
+	 * running a task costs one {@code set} and {@link GroupContext#shield()} can find the task.
+	 */
+	private static final ThreadLocal<Object> CURRENT = new ThreadLocal<>();
 
 	private static final VarHandle CAUSE;
 
@@ -62,20 +67,27 @@ abstract non-sealed class CancelContext implements GroupContext {
 	}
 
 	static CancelContext currentOrNull() {
-		return CURRENT.get();
+		Object bound = CURRENT.get();
+		return (bound instanceof TaskImpl) ? ((TaskImpl<?>) bound).group.context : (CancelContext) bound;
+	}
+
+	/** The task running on this thread (its body, or its decorator around it), or {@code null}. */
+	static TaskImpl<?> currentTaskOrNull() {
+		Object bound = CURRENT.get();
+		return (bound instanceof TaskImpl) ? (TaskImpl<?>) bound : null;
 	}
 
 	/**
-	 * Makes {@code context} current on this thread and returns what was current before, for
-	 * {@link #restore(CancelContext)}.
+	 * Makes {@code binding} (a {@code CancelContext}, or a {@link TaskImpl} about to run its body) current
+	 * on this thread and returns what was bound before, for {@link #restore(Object)}.
 	 */
-	static CancelContext bind(CancelContext context) {
-		CancelContext previous = CURRENT.get();
-		CURRENT.set(context);
+	static Object bind(Object binding) {
+		Object previous = CURRENT.get();
+		CURRENT.set(binding);
 		return previous;
 	}
 
-	static void restore(CancelContext previous) {
+	static void restore(Object previous) {
 		// set(null), not remove(): the thread keeps its map entry, so the next task's bind() does not
 		// allocate a new one. A null value is as invisible to the next task as no entry (S16).
 		CURRENT.set(previous);

@@ -100,7 +100,7 @@ public final class CancellationScope {
 	 * @return the binding, to close on the same thread
 	 */
 	public Binding bind() {
-		CancelContext previous = CancelContext.bind(this.context);
+		Object previous = CancelContext.bind(this.context);
 		Thread owner = Thread.currentThread();
 		return () -> {
 			if (Thread.currentThread() != owner) {

@@ -29,6 +29,56 @@ public sealed interface GroupContext permits CancelContext {
 	}
 
 	/**
+	 * Integration hook: returns the context of the group whose task runs on this thread, whether a
+	 * pool thread or a thread waiting for the group runs it. Unlike {@link #current()}, it is empty on a
+	 * thread that only has a scope bound (a web request's thread outside any task, in Spring), so that an
+	 * integration can tell code running in a task from code running beside one.
+	 * @return the context of the task's group, or empty outside any task
+	 */
+	static Optional<GroupContext> ofCurrentTask() {
+		TaskImpl<?> task = CancelContext.currentTaskOrNull();
+		return (task != null) ? Optional.of(task.group.context) : Optional.empty();
+	}
+
+	/**
+	 * Begins a shielded region of the task running on this thread: the group's cancellation, should it
+	 * come, still cancels the context (the flag, the cause, the {@code onCancel} callbacks, at once), but
+	 * the interrupt it sends the task is held back until the region ends, and is then delivered if the
+	 * group is cancelled. For code that an interrupt would damage rather than stop: a
+	 * {@link java.nio.channels.FileChannel} or a JDBC driver's socket is closed by an interrupt, so
+	 * shield the write and stop it another way, from an {@code onCancel} callback (a statement's
+	 * {@code cancel()}), or let it finish. As Kotlin's {@code withContext(NonCancellable)}:
+	 * <pre>{@code
+	 * try (GroupContext.Shield shield = GroupContext.shield()) {
+	 *     channel.write(buffer);
+	 * }
+	 * }</pre>
+	 * <ul>
+	 * <li>A group cancelled before the region began: its interrupt, if the task has not consumed it
+	 * yet, is cleared when the region begins, and delivered again when it ends.</li>
+	 * <li>Only the group's interrupt is held back: an interrupt from elsewhere
+	 * ({@link Thread#interrupt()} by other code, or the owner's interrupt of a thread that runs a task
+	 * while it waits for the group) reaches the thread as always.</li>
+	 * <li>Regions nest; only the outermost one's end delivers the interrupt.</li>
+	 * <li>{@link ErrGroup#await()} and {@link ErrGroup#close()} still wait for a shielded task: hold
+	 * a region only as long as the work that needs it.</li>
+	 * <li>A task that cancels its own group (by failing, or with {@code cancel}) is not interrupted,
+	 * shielded or not.</li>
+	 * <li>A region still open when the task's body returns ends with the task; nothing of it outlives
+	 * the task.</li>
+	 * <li>A task of another group that this thread runs inside the region (while the task awaits a group
+	 * of its own) is not shielded by it.</li>
+	 * </ul>
+	 * On a thread that runs no task (see {@link #ofCurrentTask()}), it returns a shield that does
+	 * nothing.
+	 * @return the region, to close on this thread, best with try-with-resources
+	 */
+	static Shield shield() {
+		TaskImpl<?> task = CancelContext.currentTaskOrNull();
+		return (task != null) ? task.shield() : TaskImpl.NO_SHIELD;
+	}
+
+	/**
 	 * Returns whether this context was cancelled.
 	 * @return {@code true} once cancelled, forever after
 	 */
@@ -70,6 +120,21 @@ public sealed interface GroupContext permits CancelContext {
 	 * @return the name
 	 */
 	String groupName();
+
+	/**
+	 * A shielded region of a task, begun by {@link GroupContext#shield()}.
+	 */
+	interface Shield extends AutoCloseable {
+
+		/**
+		 * Ends the region; if it is the outermost one and the group was cancelled meanwhile or before,
+		 * interrupts this thread. Closing it again does nothing.
+		 * @throws IllegalStateException on a thread other than the one that opened it
+		 */
+		@Override
+		void close();
+
+	}
 
 	/**
 	 * The handle of an {@link GroupContext#onCancel(Runnable)} callback. Closing it removes the

@@ -24,13 +24,23 @@ import java.util.concurrent.CancellationException;
  *   INTERRUPTING -----------&gt; INTERRUPTED   plain write, by that canceller, after interrupt()
  *   INTERRUPTING -----------&gt; RUNNING       plain write, by that canceller when it is the runner itself
  *                                           (a task failing cancels its own group): no self-interrupt
- *   RUNNING | INTERRUPTED --&gt; SUCCESS | FAILED | CANCELLED  finish: CAS, by the runner; leaving
- *                                        INTERRUPTED clears the thread's interrupt
+ *   RUNNING ----------------&gt; SHIELDED      enterShield: CAS, by the runner (S32)
+ *   SHIELDED ---------------&gt; RUNNING       exitShield: CAS, by the runner
+ *   SHIELDED ---------------&gt; INTERRUPT_OWED  interruptIfRunning: CAS, by the canceller, instead of
+ *                                           interrupting (and nothing when it is the runner itself)
+ *   INTERRUPTED ------------&gt; INTERRUPT_OWED  enterShield: plain write, by the runner, which then clears
+ *                                           the interrupt
+ *   INTERRUPT_OWED ---------&gt; INTERRUPTED   exitShield: plain write, by the runner, after interrupting
+ *                                           itself
+ *   RUNNING | INTERRUPTED | SHIELDED | INTERRUPT_OWED --&gt; SUCCESS | FAILED | CANCELLED  finish: CAS,
+ *                                        by the runner; leaving INTERRUPTED clears the thread's
+ *                                        interrupt; leaving a region the body did not close drops it
  * </pre>
  * The plain writes are safe because only the thread that won {@code RUNNING -> INTERRUPTING} writes
  * while the state is INTERRUPTING, and the runner never leaves INTERRUPTING itself (it yields until
- * the canceller is done). SUCCESS, FAILED and CANCELLED are final. INTERRUPTING and INTERRUPTED are
- * RUNNING to the outside world.
+ * the canceller is done); and the canceller, which acts once per task, never leaves INTERRUPTED or
+ * INTERRUPT_OWED. SUCCESS, FAILED and CANCELLED are final. INTERRUPTING, INTERRUPTED, SHIELDED and
+ * INTERRUPT_OWED are RUNNING to the outside world.
  *
  * <h2>Claiming</h2>
  * The executor and the waiting thread may both hold this runnable; the first to set {@code runner}
@@ -43,6 +53,16 @@ import java.util.concurrent.CancellationException;
  * interrupt always lands while the thread still runs this task, never on a pool thread that moved
  * on (the classic {@code FutureTask} cancel race). A runner leaving INTERRUPTED clears the interrupt
  * before its thread goes back to the pool or to waiting.
+ *
+ * <h2>Shields (S32)</h2>
+ * A shielded region is two more states rather than a second word: the canceller must decide
+ * "interrupt now" or "owe it" against the runner entering and leaving the region, and one CAS'd
+ * word makes that a single decision, as for the interrupt itself. The nesting depth,
+ * {@code shields}, is the runner's alone (a plain field): only the outermost region touches the
+ * state. The canceller's CAS on RUNNING or SHIELDED fails only if the runner moved between the two
+ * meanwhile, and it then looks again; the runner entering the region while the canceller is
+ * INTERRUPTING yields until the interrupt has landed, then clears it. A task with no shield pays
+ * nothing: the two states are only checked where the others already are.
  */
 final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
@@ -54,11 +74,15 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	private static final int INTERRUPTED = 3;
 
-	private static final int SUCCESS = 4;
+	private static final int SHIELDED = 4;
 
-	private static final int FAILED = 5;
+	private static final int INTERRUPT_OWED = 5;
 
-	private static final int CANCELLED = 6;
+	private static final int SUCCESS = 6;
+
+	private static final int FAILED = 7;
+
+	private static final int CANCELLED = 8;
 
 	private static final VarHandle STATE;
 
@@ -117,6 +141,12 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	/** Set when this task, run by the waiter, ended on an interrupt meant for the waiter (S8). */
 	boolean consumedWaiterInterrupt;
+
+	/**
+	 * How many {@link GroupContext.Shield}s of this task are open; written and read by the runner only.
+	 * The state says SHIELDED or INTERRUPT_OWED while it is above zero.
+	 */
+	private int shields;
 
 	/**
 	 * The next older task in the group's list; set before the task is published, later changed only
@@ -187,7 +217,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	/** The runnable handed to the task decorator: the body, inside the group's context. */
 	void runBody() {
-		CancelContext previous = CancelContext.bind(this.group.context);
+		Object previous = CancelContext.bind(this);
 		try {
 			this.startedNanos = System.nanoTime();
 			this.group.listeners.taskStarted(this);
@@ -285,6 +315,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 				if (s == INTERRUPTED) {
 					Thread.interrupted(); // the cancel interrupt must not outlive the task
 				}
+				// From SHIELDED or INTERRUPT_OWED (a shield the body never closed): the owed interrupt is
+				// not delivered, the task is over; nothing of the region outlives it (S16).
+				this.shields = 0;
 				break;
 			}
 		}
@@ -303,21 +336,129 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 		return false;
 	}
 
-	/** Interrupts the runner if the body may be running; never the calling thread itself. */
+	/**
+	 * Interrupts the runner if the body may be running, or owes it the interrupt if the body is
+	 * shielded (S32); never the calling thread itself. Called once per task, by the group's canceller.
+	 */
 	void interruptIfRunning() {
-		if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {
-			Thread thread = this.runner;
-			if (thread == Thread.currentThread()) {
-				this.state = RUNNING; // a task failing cancels its own group: no self-interrupt
+		for (;;) {
+			int s = this.state;
+			if (s == SHIELDED) {
+				if (this.runner == Thread.currentThread()) {
+					return; // the shielded task cancels its own group: nothing to owe, as below
+				}
+				if (STATE.compareAndSet(this, SHIELDED, INTERRUPT_OWED)) {
+					return; // S32: the runner delivers it when its region ends
+				}
+			}
+			else if (s != RUNNING) {
+				return; // pending (the canceller drops those), or ended
+			}
+			else if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {
+				Thread thread = this.runner;
+				if (thread == Thread.currentThread()) {
+					this.state = RUNNING; // a task failing cancels its own group: no self-interrupt
+					return;
+				}
+				try {
+					thread.interrupt();
+				}
+				finally {
+					this.state = INTERRUPTED;
+				}
 				return;
 			}
-			try {
-				thread.interrupt();
+			// The CAS failed: the runner entered or left a shield meanwhile; look again.
+		}
+	}
+
+	/**
+	 * Begins a shielded region (S32), on the runner's thread: {@code RUNNING -> SHIELDED}, or
+	 * {@code INTERRUPTED -> INTERRUPT_OWED}, which clears the interrupt the cancellation sent. A nested
+	 * region only counts.
+	 * @return whether a region began (false only if the task has ended: a listener's code)
+	 */
+	boolean enterShield() {
+		if (this.shields > 0) {
+			this.shields++;
+			return true;
+		}
+		for (;;) {
+			int s = this.state;
+			if (s == RUNNING) {
+				if (STATE.compareAndSet(this, RUNNING, SHIELDED)) {
+					break;
+				}
 			}
-			finally {
-				this.state = INTERRUPTED;
+			else if (s == INTERRUPTED) {
+				// Only the runner leaves INTERRUPTED. The flag holds our interrupt, or it was consumed
+				// already; an interrupt from elsewhere that came at the same time is indistinguishable and
+				// is delivered again with ours when the region ends, not lost.
+				this.state = INTERRUPT_OWED;
+				Thread.interrupted();
+				break;
+			}
+			else if (s == INTERRUPTING) {
+				Thread.yield(); // the canceller is about to interrupt: let it, then clear it (see finish)
+			}
+			else {
+				return false; // ended
 			}
 		}
+		this.shields = 1;
+		return true;
+	}
+
+	/**
+	 * Ends a shielded region, on the runner's thread. The outermost one goes {@code SHIELDED -> RUNNING},
+	 * or {@code INTERRUPT_OWED -> INTERRUPTED} and interrupts this thread: the cancellation that came
+	 * during the region, or before it, is delivered now.
+	 */
+	void exitShield() {
+		if (this.shields == 0 || --this.shields > 0) {
+			return; // ended (finish let go of the regions), or a nested region
+		}
+		if (!STATE.compareAndSet(this, SHIELDED, RUNNING) && this.state == INTERRUPT_OWED) {
+			// Only the runner leaves INTERRUPT_OWED; the canceller has done its part.
+			Thread.currentThread().interrupt();
+			this.state = INTERRUPTED;
+		}
+	}
+
+	/** What {@link GroupContext#shield()} returns where no task of this thread can be shielded. */
+	static final GroupContext.Shield NO_SHIELD = () -> {
+	};
+
+	/** {@link GroupContext#shield()} on the runner's thread. */
+	GroupContext.Shield shield() {
+		return enterShield() ? new Shield(this) : NO_SHIELD;
+	}
+
+	/** One region: closing it twice ends it once; closing it on another thread is refused. */
+	private static final class Shield implements GroupContext.Shield {
+
+		private final TaskImpl<?> task;
+
+		private final Thread owner = Thread.currentThread();
+
+		private boolean closed;
+
+		Shield(TaskImpl<?> task) {
+			this.task = task;
+		}
+
+		@Override
+		public void close() {
+			if (Thread.currentThread() != this.owner) {
+				throw new IllegalStateException("a GroupContext.Shield must be closed on the thread that opened it: opened on "
+						+ this.owner + " for " + this.task + ", closed on " + Thread.currentThread());
+			}
+			if (!this.closed) {
+				this.closed = true;
+				this.task.exitShield();
+			}
+		}
+
 	}
 
 	/** Links this unpublished task to {@code older}; a plain write, the push's compare-and-set publishes it. */

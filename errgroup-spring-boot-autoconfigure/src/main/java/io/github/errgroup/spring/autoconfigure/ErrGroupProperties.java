@@ -41,6 +41,8 @@ public class ErrGroupProperties implements InitializingBean {
 
 	private final Web web = new Web();
 
+	private final Jdbc jdbc = new Jdbc();
+
 	/**
 	 * How long a task may keep running after its group was cancelled before the
 	 * errgroup.tasks.overdue gauge counts it: a task still running that long ignores interrupts.
@@ -89,6 +91,10 @@ public class ErrGroupProperties implements InitializingBean {
 
 	public Web getWeb() {
 		return this.web;
+	}
+
+	public Jdbc getJdbc() {
+		return this.jdbc;
 	}
 
 	/**
@@ -548,6 +554,29 @@ public class ErrGroupProperties implements InitializingBean {
 						"an HTTP header name is a token: letters, digits and !#$%&'*+.^_`|~-",
 						"Set it to a header name such as Request-Timeout, or to an empty value to turn it off.");
 			}
+		}
+
+	}
+
+	/**
+	 * Databases, {@code errgroup.jdbc.*}: what a group's cancellation and deadline do to the JDBC
+	 * statements its tasks run.
+	 */
+	public static class Jdbc {
+
+		/**
+		 * Whether to wrap DataSource beans so that a statement run by a task of a group is cancelled
+		 * on the database when the group is cancelled, and gets the time left before the group's
+		 * deadline as its database-side timeout. Statements outside group tasks are left alone.
+		 */
+		private boolean enabled = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
 		}
 
 	}
