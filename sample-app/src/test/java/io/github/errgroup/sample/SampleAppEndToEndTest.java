@@ -10,7 +10,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,7 +119,6 @@ class SampleAppEndToEndTest {
 	 * inventory task has sent its statement, there is nothing to cancel (S4): the test tries again.
 	 */
 	@Test
-	@Disabled("needs the S30 JDBC hook (branch i13-jdbc); without it the interrupt, not a cancel, ends the sleep")
 	void S30_slowQuery_siblingFails_answers502AtOnce_andTheStatementIsCancelledOnTheDatabase() throws Exception {
 		for (int attempt = 1; attempt <= 5; attempt++) {
 			long startedBefore = slowStatements("started");
@@ -147,7 +145,6 @@ class SampleAppEndToEndTest {
 	 * after 10 s, the statement cancelled on the database and its connection back in the pool.
 	 */
 	@Test
-	@Disabled("needs the S30 JDBC hook (branch i13-jdbc); without it the interrupt, not a cancel, ends the sleep")
 	void S30_slowQuery_answers504AtThePageDeadline_andTheStatementIsCancelledOnTheDatabase() throws Exception {
 		long startedBefore = slowStatements("started");
 		long cancelledBefore = slowStatements("cancelled");
