@@ -48,36 +48,44 @@ abstract sealed class DeadlineTimeout {
 	 */
 	static final class Postgres extends DeadlineTimeout {
 
-		// pg_settings.setting is the value in milliseconds ("0": none). The case keeps a shorter one.
-		private static final String SET = "select s.setting, set_config('statement_timeout', case when s.setting::bigint"
-				+ " between 1 and ?::bigint then s.setting else ?::text end, ?) from pg_settings s"
-				+ " where s.name = 'statement_timeout'";
+		// pg_settings.setting is the value in milliseconds ("0": none); a shorter one is kept. Returns the
+		// old value, ours as current_setting() shows it, and whether the old one was kept.
+		private static final String SET = "select s.setting, set_config('statement_timeout', case when s.keep"
+				+ " then s.setting else ?::text end, ?), s.keep from (select setting, setting::bigint between 1"
+				+ " and ?::bigint as keep from pg_settings where name = 'statement_timeout') s";
 
-		private static final String RESTORE = "select set_config('statement_timeout', ?, ?)";
+		// Puts the old value back only if the statement did not set one of its own ("set statement_timeout").
+		private static final String RESTORE = "select set_config('statement_timeout', case when"
+				+ " current_setting('statement_timeout') = ? then ?::text else current_setting('statement_timeout')"
+				+ " end, ?)";
 
 		private final Connection connection;
 
 		private final String previous;
 
+		private final String ours;
+
 		private final boolean local;
 
-		private Postgres(Connection connection, String previous, boolean local) {
+		private Postgres(Connection connection, String previous, String ours, boolean local) {
 			this.connection = connection;
 			this.previous = previous;
+			this.ours = ours;
 			this.local = local;
 		}
 
 		static DeadlineTimeout apply(Connection connection, long millisLeft) throws SQLException {
 			boolean local = !connection.getAutoCommit();
 			try (PreparedStatement set = connection.prepareStatement(SET)) {
-				set.setLong(1, millisLeft);
-				set.setString(2, Long.toString(millisLeft));
-				set.setBoolean(3, local);
+				set.setString(1, Long.toString(millisLeft));
+				set.setBoolean(2, local);
+				set.setLong(3, millisLeft);
 				try (ResultSet rows = set.executeQuery()) {
 					rows.next();
 					String previous = rows.getString(1);
-					boolean changed = !previous.equals(rows.getString(2));
-					return changed ? new Postgres(connection, previous, local) : Unchanged.INSTANCE;
+					String ours = rows.getString(2);
+					boolean kept = rows.getBoolean(3);
+					return kept ? Unchanged.INSTANCE : new Postgres(connection, previous, ours, local);
 				}
 			}
 		}
@@ -85,8 +93,9 @@ abstract sealed class DeadlineTimeout {
 		@Override
 		void restore(boolean statementFailed) throws SQLException {
 			try (PreparedStatement restore = this.connection.prepareStatement(RESTORE)) {
-				restore.setString(1, this.previous);
-				restore.setBoolean(2, this.local);
+				restore.setString(1, this.ours);
+				restore.setString(2, this.previous);
+				restore.setBoolean(3, this.local);
 				restore.execute();
 			}
 			catch (SQLException ex) {

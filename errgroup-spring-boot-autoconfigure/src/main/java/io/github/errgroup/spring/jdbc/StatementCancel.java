@@ -1,6 +1,10 @@
 package io.github.errgroup.spring.jdbc;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -12,16 +16,18 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The cancel of one execution of one statement: the {@code onCancel} callback registered for the
  * time the statement runs (S30).
  *
- * <p>States, under {@code lock}:
+ * <p>States, under {@code lock} ({@code ended} false: live):
  * <pre>
- *   RUNNING --group cancelled: run() hands off to the cancel thread---------&gt; (RUNNING, handed off)
- *   RUNNING --cancel thread: Statement.cancel(), lock held, cancelSent = true-&gt; RUNNING, again later
- *   RUNNING --the executing thread: end(), waits for a cancel() in flight----&gt; ENDED (final)
+ *   live  --run(), the canceller's thread: queue attempt() on the cancel thread----------------&gt; live
+ *   live  --attempt(), the cancel thread: Statement.cancel(), cancelSent, queue a later attempt-&gt; live
+ *   live  --end(), the executing thread, after any cancel() in flight--------------------------&gt; ENDED
+ *   ENDED --attempt(): nothing, and no further attempt------------------------------------------&gt; ENDED
  * </pre>
  *
  * <p>Why it is built so:
@@ -38,6 +44,14 @@ import org.apache.commons.logging.LogFactory;
  * (the group cancelled between our check and {@code execute}) is a no-op for drivers that cancel only
  * a running query (pgjdbc, H2). So until the execution ends the cancel is sent again, backing off from
  * 50 ms to 1 s; a query that the first cancel stopped ends before the second.</li>
+ * <li><b>PostgreSQL, again.</b> pgjdbc's {@code Statement.cancel()} acts once per execution: a cancel
+ * request that overtook the query on the wire (sent after pgjdbc marked the statement running, read by
+ * the server before the query) is ignored by the still idle server, and every later {@code cancel()}
+ * of that execution does nothing; measured, 1 in 1,000 cancelled statements then ran to its end. So a
+ * repeated cancel goes through the connection's own {@code cancelQuery()} (pgjdbc's
+ * {@code BaseConnection}, found by name: pgjdbc is not needed to compile), which sends a new request
+ * whatever the statement's state. Like every cancel request, one that arrives after the query ended is
+ * ignored by the idle server.</li>
  * <li>{@code cancel()} on a statement closed meanwhile throws; that is ignored, the statement is gone.</li>
  * </ul>
  */
@@ -85,16 +99,43 @@ final class StatementCancel implements Runnable {
 				return;
 			}
 			this.cancelSent = true;
-			this.statement.cancel();
+			if (lastDelayNanos == 0) {
+				this.statement.cancel();
+			}
+			else {
+				cancelAgain();
+			}
+		}
+		catch (SQLFeatureNotSupportedException ex) {
+			logger.debug("The driver cannot cancel a statement: it runs to its end", ex);
+			return;
 		}
 		catch (SQLException | RuntimeException ex) {
-			// Closed meanwhile, or the driver cannot cancel: the execution ends on its own.
+			// Closed meanwhile: the execution is ending on its own.
 			logger.debug("Statement.cancel() failed", ex);
 		}
 		finally {
 			this.lock.unlock();
 		}
 		schedule((lastDelayNanos == 0) ? FIRST_RETRY_NANOS : Math.min(2 * lastDelayNanos, MAX_RETRY_NANOS));
+	}
+
+	private void cancelAgain() throws SQLException {
+		Method cancelQuery = PostgresCancel.cancelQuery;
+		Connection connection = this.statement.getConnection();
+		if (cancelQuery == null || !connection.isWrapperFor(cancelQuery.getDeclaringClass())) {
+			this.statement.cancel();
+			return;
+		}
+		try {
+			cancelQuery.invoke(connection.unwrap(cancelQuery.getDeclaringClass()));
+		}
+		catch (InvocationTargetException ex) {
+			throw (ex.getCause() instanceof SQLException sql) ? sql : new SQLException(ex.getCause());
+		}
+		catch (IllegalAccessException ex) {
+			this.statement.cancel();
+		}
 	}
 
 	/**
@@ -110,6 +151,23 @@ final class StatementCancel implements Runnable {
 		finally {
 			this.lock.unlock();
 		}
+	}
+
+	/** pgjdbc's {@code BaseConnection.cancelQuery()}, when pgjdbc is there. */
+	private static final class PostgresCancel {
+
+		static final @Nullable Method cancelQuery = find();
+
+		private static @Nullable Method find() {
+			try {
+				return Class.forName("org.postgresql.core.BaseConnection", false, StatementCancel.class.getClassLoader())
+					.getMethod("cancelQuery");
+			}
+			catch (ReflectiveOperationException | LinkageError ex) {
+				return null;
+			}
+		}
+
 	}
 
 	/** The cancel threads: started when first needed, daemon, gone after 30 s without work. */

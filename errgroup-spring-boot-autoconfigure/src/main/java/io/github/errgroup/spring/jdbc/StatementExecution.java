@@ -68,17 +68,25 @@ final class StatementExecution {
 			}
 			timeout = DeadlineTimeout.apply(postgres.isPostgres(), connection, this.statement, millisLeft);
 		}
-		boolean failed = true;
+		Object result;
 		try {
-			Object result = execute();
-			failed = false;
-			return result;
+			result = execute();
 		}
-		finally {
+		catch (Throwable ex) {
 			if (timeout != null) {
-				timeout.restore(failed);
+				try {
+					timeout.restore(true);
+				}
+				catch (SQLException restoreFailed) {
+					ex.addSuppressed(restoreFailed); // the statement's own error says what happened
+				}
 			}
+			throw ex;
 		}
+		if (timeout != null) {
+			timeout.restore(false);
+		}
+		return result;
 	}
 
 	private Object execute() throws Throwable {
@@ -86,6 +94,12 @@ final class StatementExecution {
 		Throwable error;
 		boolean cancelSent;
 		try (GroupContext.Registration registration = this.group.onCancel(cancel)) {
+			if (this.group.isCancelled()) {
+				// Cancelled since run() looked (during the timeout's round trip, say): the callback has
+				// run, but its cancel may come before the driver has started; better not to start.
+				cancel.end();
+				throw cancelled(null);
+			}
 			try {
 				Object result = this.method.invoke(this.statement, this.args);
 				cancel.end();

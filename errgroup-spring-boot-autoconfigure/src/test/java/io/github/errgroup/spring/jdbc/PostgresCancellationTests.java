@@ -12,6 +12,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -236,6 +237,16 @@ class PostgresCancellationTests {
 		}
 
 		@Test
+		void S31_aTimeoutTheApplicationSetsInsideTheGroupIsKept() throws Exception {
+			try (ErrGroup group = this.factory.group("s31-own").timeout(Duration.ofSeconds(20)).open()) {
+				group.go(() -> this.jdbc.execute("set statement_timeout = '700ms'"));
+				group.await();
+			}
+			assertSessionTimeout("700ms");
+			this.jdbc.execute("reset statement_timeout");
+		}
+
+		@Test
 		void S31_insideATransactionTheTimeoutIsLocalAndTheNextBorrowerSeesTheOriginal() throws Exception {
 			try (ErrGroup group = this.factory.group("s31-tx").timeout(Duration.ofSeconds(20)).open()) {
 				Task<String[]> seen = group.go(() -> {
@@ -263,6 +274,57 @@ class PostgresCancellationTests {
 			}
 			assertSessionTimeout("0");
 			assertServerAndPoolClean();
+		}
+
+		@Test
+		void S31_theServerEndsTheStatementAtTheDeadlineAndTheTaskEndsCancelledThoughTheGroupsTimerIsLate()
+				throws Exception {
+			// Every deadline is fired by one shared timer thread, which runs the onCancel callbacks of
+			// the group it cancels: a callback that blocks holds the timer, so no client-side cancel can
+			// be sent. The server's statement_timeout alone ends the statement, a moment before the
+			// group's deadline fires; the task must still end as cancelled by that deadline.
+			CountDownLatch releaseTimer = new CountDownLatch(1);
+			ErrGroup timerBlocker = holdTheDeadlineTimer(releaseTimer);
+			Task<?> sleeper;
+			try (ErrGroup group = this.factory.group("s31-server").timeout(Duration.ofMillis(500)).open()) {
+				sleeper = group.go(() -> this.jdbc.queryForObject("select pg_sleep(10)", String.class));
+				awaitSleepOnServer();
+				await().atMost(Duration.ofSeconds(5)).until(() -> countOnServer("pg_sleep(10)") == 0);
+				assertThat(group.context().isCancelled()).as("the timer is held: no cancel was sent").isFalse();
+				releaseTimer.countDown();
+				assertThatExceptionOfType(ErrGroupException.class).isThrownBy(group::await)
+					.withCauseInstanceOf(TimeoutException.class);
+			}
+			finally {
+				releaseTimer.countDown();
+				timerBlocker.close();
+			}
+			assertThat(sleeper.state()).isEqualTo(Task.State.CANCELLED);
+			assertServerAndPoolClean();
+		}
+
+		/** Opens a group whose deadline's callback blocks the shared timer thread until released. */
+		private ErrGroup holdTheDeadlineTimer(CountDownLatch release) throws InterruptedException {
+			Thread registering = Thread.currentThread();
+			while (true) {
+				CountDownLatch held = new CountDownLatch(1);
+				ErrGroup blocker = this.factory.group("s31-timer-blocker").timeout(Duration.ofMillis(100)).open();
+				blocker.context().onCancel(() -> {
+					if (Thread.currentThread() != registering) {
+						held.countDown();
+						try {
+							release.await();
+						}
+						catch (InterruptedException ex) {
+							Thread.currentThread().interrupt();
+						}
+					}
+				});
+				if (held.await(10, TimeUnit.SECONDS)) {
+					return blocker;
+				}
+				blocker.close(); // the deadline passed before the callback was registered: again
+			}
 		}
 
 		private void awaitSleepOnServer() {

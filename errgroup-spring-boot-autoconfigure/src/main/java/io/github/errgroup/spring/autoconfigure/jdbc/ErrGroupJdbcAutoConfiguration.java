@@ -19,7 +19,8 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
  * is cancelled and get the time left before its deadline as their timeout there. Statements outside
  * group tasks are left as they are. A data source that already is, or wraps, a
  * {@code CancellingDataSource} is left as it is, so a data source bean built on another one is not
- * wrapped twice.
+ * wrapped twice. The container still closes the pool itself at shutdown: destroy methods are called on
+ * the bean as it was created, not on what post-processors made of it.
  *
  * <p>Off with {@code errgroup.jdbc.enabled=false} (or {@code errgroup.enabled=false}).
  */
