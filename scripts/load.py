@@ -5,8 +5,9 @@ Starts the sample jar on a free 127.0.0.1 port, warms it up, then drives it in t
 concurrent clients: by default 30% of the requests make a downstream fail (502), 20% hang up early
 (a raw socket closed 0-300 ms after sending, half of them with a TCP reset), the rest are product
 pages (200), searches (200) and a few pages whose downstream is too slow (504 at the group's 800 ms
-deadline). Once the app is at rest it checks, from /actuator/prometheus, /actuator/threaddump and
-/downstream/stats:
+deadline; the inventory part is a database query: ?slow=inventory sleeps, ?fail=inventory fails in the
+database). Once the app is at rest it checks, from /actuator/prometheus, /actuator/threaddump,
+/downstream/stats and /db/stats:
   - errgroup.tasks.active, errgroup.groups.active and errgroup.tasks.overdue are 0 for every group;
   - spawned = success + failure + cancelled (S26) per group name and in total, with
     errgroup.tasks.failed / .cancelled agreeing with the timer's outcomes;
@@ -14,6 +15,9 @@ deadline). Once the app is at rest it checks, from /actuator/prometheus, /actuat
     product group for every product request that was answered (none for more than were sent);
   - no observation is still open (errgroup.group.active / errgroup.task.active long-task timers);
   - no downstream call is still running, and the status of every answered request was the expected one;
+  - no slow statement is still running in the database (its own sessions view), none ran to its 10 s
+    end, every one ended cancelled on the database (SQLState 57014: S30), and the pool has no active
+    connection;
   - no thread leaked: see THREADS below.
 Latency percentiles and status counts per kind of request go to target/load/<timestamp>.json, a
 summary to stdout; the exit status is 0 when every check passed, 1 when one failed, 2 when the app
@@ -260,6 +264,7 @@ class Snapshot:
         self.at = time.monotonic()
         self.samples = parse_prometheus(app.get('/actuator/prometheus'))
         self.stats = json.loads(app.get('/downstream/stats'))
+        self.db = json.loads(app.get('/db/stats'))
         s = self.samples
         self.groups = sorted(set(by_group(s, 'errgroup_tasks_spawned_total'))
                              | set(by_group(s, 'errgroup_groups_active')))
@@ -302,12 +307,14 @@ class Snapshot:
         return (all(v == 0 for v in self.tasks_active.values())
                 and all(v == 0 for v in self.groups_active.values())
                 and all(r[0] == r[1] + r[2] + r[3] for r in inv.values())
-                and all(v == 0 for v in self.in_flight.values()))
+                and all(v == 0 for v in self.in_flight.values())
+                and self.db['sleeping'] == 0 and self.db['pool'].get('active', 0) == 0)
 
     def progress(self):
         """Changes while requests are still being handled."""
         return (sum(self.spawned.values()), sum(self.groups_closed.values()),
-                tuple(sorted((s, c['started']) for s, c in self.stats.items())))
+                tuple(sorted((s, c['started']) for s, c in self.stats.items())),
+                self.db['slowStatements']['started'])
 
 
 def thread_dump(app, apart=1.0):
@@ -671,6 +678,16 @@ def evaluate(checks, args, results, base, after, rounds, base_dump, dumps, reste
     fl = {s: v for s, v in after.in_flight.items() if v}
     checks.add('no downstream call running', not fl, 'running: %s' % fl if fl else
                'started = completed + failed + abandoned for every service')
+
+    db, slow = after.db, after.db['slowStatements']
+    ended = slow['completed'] + slow['cancelled'] + slow['interrupted'] + slow['failed']
+    checks.add('no statement running in the database',
+               db['sleeping'] == 0 and db['pool'].get('active', 0) == 0 and slow['started'] == ended,
+               '%s: %d slow statements sleeping, pool %s; slow statements started %d, ended %d' % (
+                   db['database'], db['sleeping'], db['pool'], slow['started'], ended))
+    checks.add('slow statements cancelled on the database', slow['started'] > 0 and slow['cancelled'] == ended,
+               'of %d slow statements: %d cancelled (57014), %d interrupted, %d completed, %d failed' % (
+                   slow['started'], slow['cancelled'], slow['interrupted'], slow['completed'], slow['failed']))
 
     # Threads: see THREADS in the docstring.
     tol = args.thread_tolerance

@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The sample app under Spring AOT: the jar this module packages has been through
  * {@code spring-boot:process-aot}, which evaluated the starter's conditions at build time and wrote the
  * bean definitions out as code. Started in a JVM of its own with {@code -Dspring.aot.enabled=true}, it
- * must run on that code and serve a product page (200) and a failing one (502). Runs after
+ * must run on that code and serve a product page (200), a failing one (502) and one whose query, slow
+ * in the database, is cancelled when a sibling fails (502 at once). Runs after
  * {@code package}, in surefire's {@code aot} execution (see the pom).
  */
 class SampleAppAotIT {
@@ -71,6 +72,10 @@ class SampleAppAotIT {
 
 		assertThat(get(port, "/api/products/42")).isEqualTo(200);
 		assertThat(get(port, "/api/products/42?fail=pricing")).isEqualTo(502);
+		// The statement-cancel hook is wired under AOT too (S30): the query sleeping 10 s in H2 is cancelled.
+		long start = System.nanoTime();
+		assertThat(get(port, "/api/products/42?slow=inventory&fail=pricing")).isEqualTo(502);
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
 	}
 
 	private int get(int port, String path) {

@@ -59,6 +59,8 @@ class SampleAppEndToEndTest {
 		Map<String, Object> page = body(response);
 		assertThat(page).containsKeys("details", "pricing", "inventory", "reviews", "recommendations");
 		assertThat((List<?>) page.get("recommendations")).hasSize(3);
+		assertThat(page.get("inventory")).as("from the database (data.sql)")
+			.isEqualTo(Map.of("productId", "42", "inStock", 22, "warehouses", 3));
 	}
 
 	/**
@@ -94,6 +96,89 @@ class SampleAppEndToEndTest {
 			return;
 		}
 		throw new AssertionError("in 5 attempts, the slow reviews call never reached the downstream");
+	}
+
+	@SuppressWarnings("unchecked")
+	private long slowStatements(String outcome) throws Exception {
+		return ((Number) ((Map<String, Object>) body(get("/db/stats")).get("slowStatements")).get(outcome)).longValue();
+	}
+
+	/** The database's own count of sleeping statements, and the pool's active connections: 0 at rest. */
+	@SuppressWarnings("unchecked")
+	private boolean databaseAtRest() throws Exception {
+		Map<String, Object> stats = body(get("/db/stats"));
+		Map<String, Object> pool = (Map<String, Object>) stats.get("pool");
+		return ((Number) stats.get("sleeping")).intValue() == 0 && ((Number) pool.get("active")).intValue() == 0;
+	}
+
+	/**
+	 * S30: a sibling's failure cancels the inventory query on the database. The 502 comes at once; the
+	 * statement, sleeping 10 s inside H2, ended with the database's cancellation error (SQLState 57014,
+	 * {@code Statement.cancel()}), not with an interrupt of its thread nor at its end; the database runs
+	 * nothing of it any more and its connection is back in the pool. When pricing fails before the
+	 * inventory task has sent its statement, there is nothing to cancel (S4): the test tries again.
+	 */
+	@Test
+	void S30_slowQuery_siblingFails_answers502AtOnce_andTheStatementIsCancelledOnTheDatabase() throws Exception {
+		for (int attempt = 1; attempt <= 5; attempt++) {
+			long startedBefore = slowStatements("started");
+			long cancelledBefore = slowStatements("cancelled");
+			long start = System.nanoTime();
+			HttpResponse<String> response = get("/api/products/42?fail=pricing&slow=inventory");
+			Duration took = Duration.ofNanos(System.nanoTime() - start);
+			assertThat(response.statusCode()).isEqualTo(502);
+			assertThat(body(response).get("detail")).asString().contains("pricing");
+			assertThat(took).as("the failure does not wait for the slow query").isLessThan(Duration.ofSeconds(5));
+			if (slowStatements("started") == startedBefore) {
+				continue; // cancelled before its statement went out
+			}
+			assertStatementCancelledOnTheDatabase(startedBefore, cancelledBefore);
+			MEASUREMENTS.debug("?fail=pricing&slow=inventory answered 502 after {} ms (attempt {})", took.toMillis(),
+					attempt);
+			return;
+		}
+		throw new AssertionError("in 5 attempts, the slow inventory statement never started");
+	}
+
+	/**
+	 * S30, S31: the page's deadline reaches the query sleeping in the database: 504 at about 800 ms, not
+	 * after 10 s, the statement cancelled on the database and its connection back in the pool.
+	 */
+	@Test
+	void S30_slowQuery_answers504AtThePageDeadline_andTheStatementIsCancelledOnTheDatabase() throws Exception {
+		long startedBefore = slowStatements("started");
+		long cancelledBefore = slowStatements("cancelled");
+		long start = System.nanoTime();
+		HttpResponse<String> response = get("/api/products/42?slow=inventory");
+		Duration took = Duration.ofNanos(System.nanoTime() - start);
+		assertThat(response.statusCode()).isEqualTo(504);
+		assertThat(body(response).get("detail")).asString().contains("timed out");
+		assertThat(took).isBetween(Duration.ofMillis(700), Duration.ofSeconds(5));
+		assertStatementCancelledOnTheDatabase(startedBefore, cancelledBefore);
+		MEASUREMENTS.debug("?slow=inventory answered 504 after {} ms", took.toMillis());
+	}
+
+	/** One slow statement started since the counts were taken, and it ended cancelled on the database. */
+	private void assertStatementCancelledOnTheDatabase(long startedBefore, long cancelledBefore) throws Exception {
+		assertThat(slowStatements("started")).isEqualTo(startedBefore + 1);
+		// The answer may come before the statement's end is counted: the task ends after its group (S10 is
+		// about await(), and the 502 is written once await() returned, so in practice it has ended).
+		await().atMost(Duration.ofSeconds(15))
+			.untilAsserted(() -> assertThat(slowStatements("cancelled")).as(
+					"slow statements that ended with SQLState 57014 (not interrupted, not completed): %s",
+					get("/db/stats").body())
+				.isEqualTo(cancelledBefore + 1));
+		await().atMost(Duration.ofSeconds(5)).until(this::databaseAtRest);
+	}
+
+	/** The database's failure is the page's: 502 naming the inventory, like a downstream service's. */
+	@Test
+	void failingQuery_answers502NamingTheInventory() throws Exception {
+		HttpResponse<String> response = get("/api/products/42?fail=inventory");
+		assertThat(response.statusCode()).isEqualTo(502);
+		assertThat(body(response)).containsEntry("service", "inventory");
+		assertThat(body(response).get("detail")).asString().contains("inventory failed on purpose");
+		assertThat(databaseAtRest()).isTrue();
 	}
 
 	private static boolean eventually(Duration within, java.util.concurrent.Callable<Boolean> condition) {

@@ -11,12 +11,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("sample.downstream")
 public class DownstreamProperties {
 
-	/** The services the product page is built from, with the latency of each. */
+	/** The services the product page calls over HTTP, with the latency of each. */
 	private Map<String, Duration> latency = new LinkedHashMap<>(Map.of("details", Duration.ofMillis(20), "pricing",
-			Duration.ofMillis(30), "inventory", Duration.ofMillis(25), "reviews", Duration.ofMillis(40),
-			"recommendations", Duration.ofMillis(35)));
+			Duration.ofMillis(30), "reviews", Duration.ofMillis(40), "recommendations", Duration.ofMillis(35)));
 
-	/** How long a service asked to be slow takes to answer. */
+	/** How long a service asked to be slow takes to answer; also the inventory query's sleep in the database. */
 	private Duration slow = Duration.ofSeconds(10);
 
 	/** How often a slow service writes and flushes a piece of its answer. */

@@ -2,16 +2,24 @@ package io.github.errgroup.sample.faults;
 
 import java.io.IOException;
 import java.util.Map;
+import java.util.Set;
 
+import javax.sql.DataSource;
+
+import io.github.errgroup.sample.database.DemoStatementStats;
+import io.github.errgroup.sample.downstream.DownstreamProperties;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpHeaders;
+import org.springframework.util.StringUtils;
 import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -24,6 +32,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * carries them in the {@value #FAIL_HEADER} and {@value #SLOW_HEADER} headers, which the simulated
  * services honour. The calls are made by group tasks, often on other threads: the starter carries the
  * request's attributes into its tasks, so the switches travel with them.
+ * <p>
+ * The inventory comes from the database, not over HTTP: there the switches change the statement
+ * instead (see {@link FaultStatements}), so that {@code ?slow=inventory} sleeps and
+ * {@code ?fail=inventory} fails inside the database.
  */
 @Configuration(proxyBeanMethods = false)
 public class FaultSwitches {
@@ -72,6 +84,34 @@ public class FaultSwitches {
 			}
 			return execution.execute(request, body);
 		});
+	}
+
+	@Bean
+	static BeanPostProcessor faultSwitchStatements(ObjectProvider<DownstreamProperties> properties,
+			ObjectProvider<DemoStatementStats> stats) {
+		return new BeanPostProcessor() {
+
+			@Override
+			public Object postProcessAfterInitialization(Object bean, String name) {
+				return (bean instanceof DataSource pool)
+						? new FaultStatements(pool, properties.getObject().getSlow(), stats.getObject()) : bean;
+			}
+
+		};
+	}
+
+	/**
+	 * The services a switch names for the request being handled, on its thread or in its group tasks.
+	 * @param parameter {@code fail} or {@code slow}
+	 * @return the services named, empty outside a request or without the switch
+	 */
+	static Set<String> switched(String parameter) {
+		RequestAttributes inbound = RequestContextHolder.getRequestAttributes();
+		if (inbound != null
+				&& inbound.getAttribute(ATTRIBUTE, RequestAttributes.SCOPE_REQUEST) instanceof HttpHeaders switches) {
+			return StringUtils.commaDelimitedListToSet(switches.getFirst(HEADER_BY_PARAMETER.get(parameter)));
+		}
+		return Set.of();
 	}
 
 }

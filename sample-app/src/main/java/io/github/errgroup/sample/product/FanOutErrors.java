@@ -2,6 +2,7 @@ package io.github.errgroup.sample.product;
 
 import io.github.errgroup.ErrGroupException;
 import java.util.concurrent.TimeoutException;
+import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -9,7 +10,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /**
  * Turns a failed fan-out into an {@code application/problem+json} answer: 502 when a downstream
- * service failed (the detail names it), 504 when the group's deadline passed.
+ * service or the inventory database failed (the detail names it), 504 when the group's deadline passed.
  */
 @RestControllerAdvice
 public class FanOutErrors {
@@ -22,6 +23,14 @@ public class FanOutErrors {
 					"downstream service " + downstream.service() + " failed: " + downstream.getMessage());
 			problem.setTitle("A downstream service failed");
 			problem.setProperty("service", downstream.service());
+			problem.setProperty("group", ex.groupName());
+			return problem;
+		}
+		if (cause instanceof DataAccessException database) { // the one part that comes from the database
+			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_GATEWAY,
+					"the inventory database failed: " + database.getMostSpecificCause().getMessage());
+			problem.setTitle("A downstream service failed");
+			problem.setProperty("service", "inventory");
 			problem.setProperty("group", ex.groupName());
 			return problem;
 		}

@@ -5,6 +5,8 @@ import java.util.List;
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.Task;
+import io.github.errgroup.sample.inventory.InventoryRepository;
+import io.github.errgroup.sample.inventory.InventoryRepository.Stock;
 import io.github.errgroup.sample.product.DownstreamClient.Part;
 
 import org.springframework.web.bind.annotation.GetMapping;
@@ -12,9 +14,10 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The product page: five downstream calls in one group. The first failure answers 502 and cancels
- * the others, closing their HTTP connections; the group's profile ({@code errgroup.groups.product.timeout})
- * answers 504 when the page takes too long.
+ * The product page: four downstream calls and one database query in one group. The first failure
+ * answers 502 and cancels the others, closing their HTTP connections and cancelling the query on the
+ * database; the group's profile ({@code errgroup.groups.product.timeout}) answers 504 when the page
+ * takes too long.
  */
 @RestController
 public class ProductController {
@@ -25,9 +28,12 @@ public class ProductController {
 
 	private final DownstreamClient downstream;
 
-	public ProductController(ErrGroupFactory groups, DownstreamClient downstream) {
+	private final InventoryRepository inventory;
+
+	public ProductController(ErrGroupFactory groups, DownstreamClient downstream, InventoryRepository inventory) {
 		this.groups = groups;
 		this.downstream = downstream;
+		this.inventory = inventory;
 	}
 
 	@GetMapping("/api/products/{id}")
@@ -35,7 +41,7 @@ public class ProductController {
 		try (ErrGroup group = this.groups.newGroup("product")) { // profile: errgroup.groups.product.*
 			Task<Part> details = group.go(() -> this.downstream.fetch("details", id));
 			Task<Part> pricing = group.go(() -> this.downstream.fetch("pricing", id));
-			Task<Part> inventory = group.go(() -> this.downstream.fetch("inventory", id));
+			Task<Stock> inventory = group.go(() -> this.inventory.stock(id)); // a JDBC query
 			Task<Part> reviews = group.go(() -> this.downstream.fetch("reviews", id));
 			Task<List<Part>> recommendations = group.go(() -> recommendations(id));
 			group.await(); // throws ErrGroupException: FanOutErrors turns it into 502 or 504
@@ -56,15 +62,15 @@ public class ProductController {
 	}
 
 	/**
-	 * The page, one part per downstream service.
+	 * The page, one part per downstream service, the stock from the database.
 	 * @param id the product
 	 * @param details its description
 	 * @param pricing its price
-	 * @param inventory its stock
+	 * @param inventory its stock, from the database
 	 * @param reviews its reviews
 	 * @param recommendations one part per recommendation query
 	 */
-	public record ProductPage(String id, Part details, Part pricing, Part inventory, Part reviews,
+	public record ProductPage(String id, Part details, Part pricing, Stock inventory, Part reviews,
 			List<Part> recommendations) {
 	}
 
