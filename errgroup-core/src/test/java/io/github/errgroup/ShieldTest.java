@@ -385,11 +385,12 @@ class ShieldTest {
 			.create((runner == Runner.WAITER) ? REJECTS_EVERYTHING : pool(Threads.PLATFORM, 1));
 		ErrGroup first = factory.newGroup("left-open");
 		AtomicReference<GroupContext.Shield> leaked = new AtomicReference<>();
-		first.go(() -> {
+		Task<Integer> leaking = first.go(() -> {
 			leaked.set(GroupContext.shield()); // never closed by this task
 			cancelFromAnotherThread(first); // owed, not delivered
 			return 1;
 		});
+		endsOnThePoolThread(runner, leaking);
 		assertThatThrownBy(first::await).isInstanceOf(ErrGroupException.class);
 		assertThat(Thread.interrupted()).as("the owner's flag after the first await").isFalse();
 
@@ -401,10 +402,18 @@ class ShieldTest {
 			cancelFromAnotherThread(second);
 			return Pools.blockUntilInterrupted(); // not shielded: the cancel has interrupted it
 		});
+		endsOnThePoolThread(runner, next);
 		assertThatThrownBy(second::await).isInstanceOf(ErrGroupException.class);
 		assertThat(Thread.interrupted()).as("the owner's flag after the second await").isFalse();
 		assertThat(flagAtStart[0]).as("the owed interrupt reached the next task").isFalse();
 		assertThat(next.state()).isEqualTo(Task.State.CANCELLED);
+	}
+
+	/** With a pool thread, waits for the task to end there, so that the owner in await cannot claim it. */
+	private static void endsOnThePoolThread(Runner runner, Task<?> task) {
+		if (runner == Runner.ONE_POOL_THREAD) {
+			await(() -> task.state().isFinal());
+		}
 	}
 
 	/** Cancels the group on another thread and waits for it, ignoring the interrupt it may send. */
