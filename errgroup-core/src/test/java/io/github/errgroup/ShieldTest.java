@@ -88,6 +88,12 @@ class ShieldTest {
 
 		volatile Throwable thrownInside;
 
+		void assertHeldBackUntilTheRegionEnded() {
+			assertThat(this.thrownInside).as("interrupted inside the region").isNull();
+			assertThat(this.interruptedInside).as("interrupt flag inside the region").isFalse();
+			assertThat(this.interruptedAfter).as("interrupt flag once the region ended").isTrue();
+		}
+
 	}
 
 	/**
@@ -132,9 +138,7 @@ class ShieldTest {
 		assertThat(group.context().cause()).isSameAs(cause);
 		ErrGroupException ex = catchThrowableOfType(ErrGroupException.class, group::await);
 		assertThat(ex.getCause()).isSameAs(cause);
-		assertThat(seen.thrownInside).as("interrupted inside the region").isNull();
-		assertThat(seen.interruptedInside).as("interrupt flag inside the region").isFalse();
-		assertThat(seen.interruptedAfter).as("interrupt flag once the region ended").isTrue();
+		seen.assertHeldBackUntilTheRegionEnded();
 		assertThat(task.state()).isEqualTo(Task.State.CANCELLED);
 	}
 
@@ -161,9 +165,7 @@ class ShieldTest {
 		assertThat(((TaskInfo) task).ranByWaiter()).isTrue();
 		assertThat(((ErrGroupException) outcome[0]).getCause()).isSameAs(cause);
 		assertThat(outcome[1]).as("the owner's flag after await: the task's interrupt ended with it").isEqualTo(false);
-		assertThat(seen.thrownInside).isNull();
-		assertThat(seen.interruptedInside).isFalse();
-		assertThat(seen.interruptedAfter).isTrue();
+		seen.assertHeldBackUntilTheRegionEnded();
 		assertThat(task.state()).isEqualTo(Task.State.CANCELLED);
 	}
 
@@ -198,9 +200,7 @@ class ShieldTest {
 		parent.cancel(cause);
 
 		assertThat(owner.get(10, SECONDS)).isNotNull().hasCauseReference(cause);
-		assertThat(seen.thrownInside).as("interrupted inside the region").isNull();
-		assertThat(seen.interruptedInside).isFalse();
-		assertThat(seen.interruptedAfter).isTrue();
+		seen.assertHeldBackUntilTheRegionEnded();
 		assertThat(child.get().state()).isEqualTo(Task.State.CANCELLED);
 	}
 
@@ -234,9 +234,7 @@ class ShieldTest {
 
 		assertThatThrownBy(group::await).isInstanceOf(ErrGroupException.class);
 		assertThat(task.resultNow()).as("the task was interrupted before its region").isEqualTo(true);
-		assertThat(seen.interruptedInside).isFalse();
-		assertThat(seen.thrownInside).isNull();
-		assertThat(seen.interruptedAfter).isTrue();
+		seen.assertHeldBackUntilTheRegionEnded();
 	}
 
 	@ParameterizedTest
