@@ -143,7 +143,8 @@ class EngineSoakTest {
 				spawned / seconds);
 		report("soak: awaits started %,d, returned %,d; outcomes %s", this.awaitsStarted.sum(),
 				this.awaitsReturned.sum(), new java.util.TreeMap<>(this.outcomes));
-		report("soak: onCancel clean-ups not yet run when await returned (S5): %,d", this.lateCleanUps.sum());
+		report("soak: onCancel clean-ups not yet run when await returned (S5): %,d; shielded regions interrupted (S32): %,d",
+				this.lateCleanUps.sum(), this.interruptsInShields.sum());
 		report("soak: spawned %,d = success %,d + failure %,d + cancelled %,d (%s); finished twice %d; "
 				+ "per-group mismatches %d; open groups %d", spawned, success, failure, cancelled,
 				(spawned == success + failure + cancelled) ? "holds" : "BROKEN", this.books.finishedTwice.get(),

@@ -480,9 +480,11 @@ class ErrorsAndCancellationTest {
 	void S8_interruptedAwaitCancelsWithInterruptedException_waitsForTasks_thenRestoresTheFlag() throws Exception {
 		CountDownLatch straggling = new CountDownLatch(1);
 		CountDownLatch releaseStraggler = new CountDownLatch(1);
+		CountDownLatch started = new CountDownLatch(1);
 		ErrGroup group = this.factory.newGroup("s8");
 		Task<Object> straggler = group.go(() -> {
 			try {
+				started.countDown();
 				return Pools.blockUntilInterrupted();
 			}
 			catch (InterruptedException ex) {
@@ -496,6 +498,8 @@ class ErrorsAndCancellationTest {
 			ErrGroupException ex = catchThrowableOfType(ErrGroupException.class, group::await);
 			outcome.complete(new Object[] { ex, Thread.currentThread().isInterrupted(), straggler.state() });
 		}, "s8-waiter");
+		// A pool thread runs the straggler: one the waiter ran would consume the waiter's interrupt (S29).
+		assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
 		waiter.start();
 		await().atMost(Duration.ofSeconds(10)).until(() -> waiter.getState() == Thread.State.WAITING);
 		waiter.interrupt();

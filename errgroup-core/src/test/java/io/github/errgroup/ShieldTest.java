@@ -88,6 +88,12 @@ class ShieldTest {
 
 		volatile Throwable thrownInside;
 
+		void assertHeldBackUntilTheRegionEnded() {
+			assertThat(this.thrownInside).as("interrupted inside the region").isNull();
+			assertThat(this.interruptedInside).as("interrupt flag inside the region").isFalse();
+			assertThat(this.interruptedAfter).as("interrupt flag once the region ended").isTrue();
+		}
+
 	}
 
 	/**
@@ -132,9 +138,7 @@ class ShieldTest {
 		assertThat(group.context().cause()).isSameAs(cause);
 		ErrGroupException ex = catchThrowableOfType(ErrGroupException.class, group::await);
 		assertThat(ex.getCause()).isSameAs(cause);
-		assertThat(seen.thrownInside).as("interrupted inside the region").isNull();
-		assertThat(seen.interruptedInside).as("interrupt flag inside the region").isFalse();
-		assertThat(seen.interruptedAfter).as("interrupt flag once the region ended").isTrue();
+		seen.assertHeldBackUntilTheRegionEnded();
 		assertThat(task.state()).isEqualTo(Task.State.CANCELLED);
 	}
 
@@ -161,9 +165,7 @@ class ShieldTest {
 		assertThat(((TaskInfo) task).ranByWaiter()).isTrue();
 		assertThat(((ErrGroupException) outcome[0]).getCause()).isSameAs(cause);
 		assertThat(outcome[1]).as("the owner's flag after await: the task's interrupt ended with it").isEqualTo(false);
-		assertThat(seen.thrownInside).isNull();
-		assertThat(seen.interruptedInside).isFalse();
-		assertThat(seen.interruptedAfter).isTrue();
+		seen.assertHeldBackUntilTheRegionEnded();
 		assertThat(task.state()).isEqualTo(Task.State.CANCELLED);
 	}
 
@@ -198,9 +200,7 @@ class ShieldTest {
 		parent.cancel(cause);
 
 		assertThat(owner.get(10, SECONDS)).isNotNull().hasCauseReference(cause);
-		assertThat(seen.thrownInside).as("interrupted inside the region").isNull();
-		assertThat(seen.interruptedInside).isFalse();
-		assertThat(seen.interruptedAfter).isTrue();
+		seen.assertHeldBackUntilTheRegionEnded();
 		assertThat(child.get().state()).isEqualTo(Task.State.CANCELLED);
 	}
 
@@ -234,9 +234,7 @@ class ShieldTest {
 
 		assertThatThrownBy(group::await).isInstanceOf(ErrGroupException.class);
 		assertThat(task.resultNow()).as("the task was interrupted before its region").isEqualTo(true);
-		assertThat(seen.interruptedInside).isFalse();
-		assertThat(seen.thrownInside).isNull();
-		assertThat(seen.interruptedAfter).isTrue();
+		seen.assertHeldBackUntilTheRegionEnded();
 	}
 
 	@ParameterizedTest
@@ -385,11 +383,12 @@ class ShieldTest {
 			.create((runner == Runner.WAITER) ? REJECTS_EVERYTHING : pool(Threads.PLATFORM, 1));
 		ErrGroup first = factory.newGroup("left-open");
 		AtomicReference<GroupContext.Shield> leaked = new AtomicReference<>();
-		first.go(() -> {
+		Task<Integer> leaking = first.go(() -> {
 			leaked.set(GroupContext.shield()); // never closed by this task
 			cancelFromAnotherThread(first); // owed, not delivered
 			return 1;
 		});
+		endsOnThePoolThread(runner, leaking);
 		assertThatThrownBy(first::await).isInstanceOf(ErrGroupException.class);
 		assertThat(Thread.interrupted()).as("the owner's flag after the first await").isFalse();
 
@@ -401,10 +400,18 @@ class ShieldTest {
 			cancelFromAnotherThread(second);
 			return Pools.blockUntilInterrupted(); // not shielded: the cancel has interrupted it
 		});
+		endsOnThePoolThread(runner, next);
 		assertThatThrownBy(second::await).isInstanceOf(ErrGroupException.class);
 		assertThat(Thread.interrupted()).as("the owner's flag after the second await").isFalse();
 		assertThat(flagAtStart[0]).as("the owed interrupt reached the next task").isFalse();
 		assertThat(next.state()).isEqualTo(Task.State.CANCELLED);
+	}
+
+	/** With a pool thread, waits for the task to end there, so that the owner in await cannot claim it. */
+	private static void endsOnThePoolThread(Runner runner, Task<?> task) {
+		if (runner == Runner.ONE_POOL_THREAD) {
+			await(() -> task.state().isFinal());
+		}
 	}
 
 	/** Cancels the group on another thread and waits for it, ignoring the interrupt it may send. */
