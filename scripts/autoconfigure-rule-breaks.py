@@ -33,7 +33,7 @@ muts = [
   [(A + 'ErrGroupProperties.java', "if (Boolean.TRUE.equals(this.virtualThreads)\n", "if (false && Boolean.TRUE.equals(this.virtualThreads)\n")],
   "ErrGroupExecutorAutoConfigurationTests#S19_virtualThreadsPropertyFailsStartUpBeforeJava21", None),
  ("S20 named profiles ignored",
-  [(A + 'GroupProfileCustomizer.java', "Profile profile = this.groups.get(name);", "Profile profile = null;")],
+  [(A + 'GroupProfileCustomizer.java', "Profile profile = this.groups.get(name);\n\t\tif (profile == null) {\n\t\t\tprofile = this.groupsIgnoringCase.get(lowerCase(name));\n\t\t}", "Profile profile = null;")],
   "ErrGroupAutoConfigurationTests#S20*", None),
  ("S20 profiles applied after the GroupCustomizer beans",
   [(AC, "		builder.customizer(new GroupProfileCustomizer(properties));\n		customizers.orderedStream().forEach(builder::customizer);\n",
