@@ -28,6 +28,7 @@ import io.github.errgroup.spring.web.client.ReactorNettyAbortCustomizer;
 import io.github.errgroup.spring.web.reactive.ReactiveErrGroups;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -214,6 +215,8 @@ class S25_AcrossTheWireTests {
 	 * before Spring's body stream is subscribed to the connection, which happens on the event loop,
 	 * held busy here. Closing the stream then is refused (it only marks itself closed, and receives on
 	 * once subscribed); closing the channel, queued behind the subscription, is not.
+	 * once subscribed); closing the channel, queued behind the subscription, is not. The task then leaves
+	 * its response alone for a while, as a task busy elsewhere would: the cancel itself must close the wire.
 	 */
 	@Test
 	void S25_restClientOnReactorNetty_cancelledBeforeTheBodyIsSubscribed_closesBsRequest() throws Exception {
@@ -242,6 +245,14 @@ class S25_AcrossTheWireTests {
 					InputStream body = response.getBody(); // subscribes once the loop is free
 					group.cancel(cause);
 					cancelled.complete(null);
+					// A task busy elsewhere does not touch its response for a while: the cancel alone
+					// must close the wire, not the task's next read or close.
+					try {
+						await().atMost(Duration.ofSeconds(6)).until(() -> bOf().scopeCauses.containsKey(id));
+					}
+					catch (ConditionTimeoutException ex) {
+						// B is still streaming: the read below ends the call, too late for the assertion
+					}
 					return body.read();
 				}));
 				cancelled.get(5, TimeUnit.SECONDS);
