@@ -214,7 +214,6 @@ class S25_AcrossTheWireTests {
 	 * The window {@link ReactorNettyAbortCustomizer} closes: cancelled after {@code getBody()} and
 	 * before Spring's body stream is subscribed to the connection, which happens on the event loop,
 	 * held busy here. Closing the stream then is refused (it only marks itself closed, and receives on
-	 * once subscribed); closing the channel, queued behind the subscription, is not.
 	 * once subscribed); closing the channel, queued behind the subscription, is not. The task then leaves
 	 * its response alone for a while, as a task busy elsewhere would: the cancel itself must close the wire.
 	 */
