@@ -100,14 +100,22 @@ final class StatementExecution {
 				cancel.end();
 				throw cancelled(null);
 			}
+			boolean ended = false;
 			try {
 				Object result = this.method.invoke(this.statement, this.args);
 				cancel.end();
+				ended = true;
 				return result;
 			}
 			catch (InvocationTargetException ex) {
 				cancelSent = cancel.end();
+				ended = true;
 				error = ex.getCause();
+			}
+			finally {
+				if (!ended) {
+					cancel.end(); // whatever the reflection itself threw: no cancel may outlive the call
+				}
 			}
 		}
 		if (!(error instanceof SQLException sql) || !isQueryCanceled(sql)) {
@@ -134,11 +142,18 @@ final class StatementExecution {
 		return (nanos <= 0) ? 0 : TimeUnit.NANOSECONDS.toMillis(nanos + 999_999); // rounded up: never 0
 	}
 
-	/** The deadline has passed: waits for the group's timer to cancel the group, then as cancelled. */
-	private SQLException deadlinePassed(SQLException driverError) throws InterruptedException {
+	/**
+	 * The deadline has passed: waits for the group's timer to cancel the group, then as cancelled. An
+	 * interrupt from outside the group (the shield holds back only the group's own) ends the wait and is
+	 * kept for the caller; the driver's error is still what the statement throws.
+	 */
+	private SQLException deadlinePassed(SQLException driverError) {
 		CountDownLatch cancelled = new CountDownLatch(1);
 		try (GroupContext.Registration registration = this.group.onCancel(cancelled::countDown)) {
 			cancelled.await(TIMER_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 		if (!this.group.isCancelled()) {
 			return (driverError != null) ? driverError
