@@ -146,9 +146,20 @@ def summarize(args):
     }
     summary["meta"]["jdks"] = sorted({r["vm"] + " (" + r["jdk"] + ")" for r in summary["results"]})
     with open(args.out, "w", encoding="utf-8") as f:
-        json.dump(summary, f, indent=1, sort_keys=False)
-        f.write("\n")
+        f.write(dumps(summary) + "\n")
     return 0
+
+
+def dumps(summary):
+    """One line per result: a run is a hundred lines or so, and a diff between runs reads row by row."""
+    parts = []
+    for key, value in summary.items():
+        if isinstance(value, list):
+            rows = ",\n  ".join(json.dumps(v, separators=(",", ":")) for v in value)
+            parts.append(f"{json.dumps(key)}: [\n  {rows}\n ]" if value else f"{json.dumps(key)}: []")
+        else:
+            parts.append(f"{json.dumps(key)}: {json.dumps(value, separators=(',', ':'))}")
+    return "{\n " + ",\n ".join(parts) + "\n}"
 
 
 # --- render ---------------------------------------------------------------------------------------------
@@ -383,9 +394,11 @@ class Report:
         javas = "; ".join(f"{k}: {v}" for k, v in m.get("java", {}).items())
         out.append(f"- machine: {m.get('cores', '?')} cores, {m.get('arch', '?')}; JVMs: {'; '.join(m.get('jdks', []))}"
                    + (f" ({javas})" if javas else ""))
-        out.append(f"- load average (1, 5, 15 min) at start {m.get('load_start', '?')}, at end {m.get('load_end', '?')} "
-                   f"(the end includes this run); CPU used by other processes during the run: "
-                   f"{others * 100:.0f}% of all cores" if others is not None else "- load: not recorded")
+        out.append(f"- load average (1, 5, 15 min) at start {m.get('load_start', 'not recorded')}, at end "
+                   f"{m.get('load_end', 'not recorded')} (the end includes this run); CPU used by other processes "
+                   f"during the run: " + (f"{others * 100:.0f}% of all cores" if others is not None else "not recorded"))
+        if m.get("note"):
+            out.append(f"- {m['note']}")
         verdict = "**quiet**" if quiet else "**not quiet**: numbers are noisy, compare ratios within this run only"
         out.append(f"- machine {verdict} (quiet = 1-min load at start < {QUIET_LOAD_PER_CORE} x cores and other "
                    f"processes < {QUIET_OTHERS_SHARE * 100:.0f}% of the CPU during the run)")
