@@ -1,11 +1,12 @@
 package io.github.errgroup.benchmarks;
 
-import io.github.errgroup.ErrGroupFactory;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.StructuredTaskScope;
 import java.util.concurrent.TimeUnit;
+
+import io.github.errgroup.ErrGroupFactory;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,8 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Cancel latency on virtual threads (JDK 25): as {@link CancelLatencyBenchmark},
- * {@value CancelLatencyBenchmark#SIBLINGS} parked siblings, one more fails, measured until the owner
- * returns with every sibling finished.
+ * {@value CancelLatencyBenchmark#SIBLINGS} parked siblings, one more fails; JMH's clock from the method's
+ * start, {@link CancelProbe}'s from the failure to the owner's return and to the last sibling's interrupt.
  *
  * <ul>
  * <li>{@code structuredTaskScope}, the reference: {@code fork(failing)}, {@code join()} throws
@@ -33,14 +34,14 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 5, time = 1)
+@Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsAppend = { "--enable-preview", "-Xms1g", "-Xmx1g" })
+@Fork(value = 2, jvmArgsAppend = { "--enable-preview", "-Xms1g", "-Xmx1g" })
 public class VirtualThreadCancelLatencyBenchmark {
 
 	/** A scope opened and closed by the benchmark thread, which owns it (a scope is confined to its owner). */
 	@State(Scope.Thread)
-	public static class ScopeSiblings {
+	public static class ScopeSiblings extends CancelProbe {
 
 		StructuredTaskScope<Object, Void> scope;
 
@@ -51,7 +52,13 @@ public class VirtualThreadCancelLatencyBenchmark {
 			for (int i = 0; i < CancelLatencyBenchmark.SIBLINGS; i++) {
 				this.scope.fork(() -> {
 					parked.countDown();
-					Work.NEVER.await();
+					try {
+						Work.NEVER.await();
+					}
+					catch (InterruptedException ex) {
+						sawInterrupt();
+						throw ex;
+					}
 					return null;
 				});
 			}
@@ -82,10 +89,11 @@ public class VirtualThreadCancelLatencyBenchmark {
 	@Benchmark
 	public Object structuredTaskScope(ScopeSiblings s) throws InterruptedException {
 		try (StructuredTaskScope<Object, Void> scope = s.scope) {
-			scope.fork(Work.FAIL);
+			scope.fork(s.fail);
 			scope.join();
 		}
 		catch (StructuredTaskScope.FailedException expected) {
+			s.returned(); // close() has waited for every sibling
 			return expected;
 		}
 		throw new AssertionError("join() returned normally although a subtask failed");
@@ -93,7 +101,7 @@ public class VirtualThreadCancelLatencyBenchmark {
 
 	@Benchmark
 	public Object errGroup(GroupSiblings s) {
-		return CancelLatencyBenchmark.failAndAwait(s.group);
+		return CancelLatencyBenchmark.failAndAwait(s);
 	}
 
 }

@@ -1,8 +1,5 @@
 package io.github.errgroup.benchmarks;
 
-import io.github.errgroup.ErrGroup;
-import io.github.errgroup.ErrGroupException;
-import io.github.errgroup.ErrGroupFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionService;
@@ -12,6 +9,10 @@ import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+
+import io.github.errgroup.ErrGroup;
+import io.github.errgroup.ErrGroupException;
+import io.github.errgroup.ErrGroupFactory;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -27,24 +28,29 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Cancel latency: {@value #SIBLINGS} siblings are parked (blocked, interruptibly, on a latch that
- * never opens); one more task fails. Measured: from starting the failing task until the waiter
- * returns with every sibling finished. The parking happens in a per-invocation setup, outside the
+ * never opens); one more task fails. The parking happens in a per-invocation setup, outside the
  * measurement. The pool has a thread for every task, so no task waits for a thread.
  *
+ * <p>Two clocks. JMH's ({@code SampleTime}): from the benchmark method's start, so it includes handing
+ * the failing task to the pool and running it. {@link CancelProbe}'s, the one the target is about: from
+ * the moment the failing task fails (it reads {@code System.nanoTime()} just before throwing) to the
+ * moment the owner's wait returns with every sibling ended ({@code await}), and to the moment the last
+ * sibling sees its interrupt ({@code siblings}); per iteration, per fork.
+ *
  * <ul>
- * <li>{@code rawExecutor}, the baseline, the hand-written fail-fast: an {@link ExecutorCompletionService}
- * takes the first completion, sees the failure, {@code cancel(true)}s the others and waits on a latch
- * that each sibling counts down as it ends (a cancelled {@code Future} alone says nothing about the
- * thread having finished).</li>
+ * <li>{@code rawExecutor}, the hand-written fail-fast: an {@link ExecutorCompletionService} takes the first
+ * completion, sees the failure, {@code cancel(true)}s the others and waits on a latch that each sibling
+ * counts down as it ends (a cancelled {@code Future} alone says nothing about the thread having
+ * finished).</li>
  * <li>{@code errGroup}: {@code go(failing)}, then {@code await()}, which throws once every task has
  * ended (S1, S3).</li>
  * </ul>
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 5, time = 1)
+@Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsAppend = { "-Xms1g", "-Xmx1g" })
+@Fork(value = 2, jvmArgsAppend = { "-Xms1g", "-Xmx1g" })
 public class CancelLatencyBenchmark {
 
 	static final int SIBLINGS = 15;
@@ -68,7 +74,7 @@ public class CancelLatencyBenchmark {
 	}
 
 	@State(Scope.Thread)
-	public static class RawSiblings {
+	public static class RawSiblings extends CancelProbe {
 
 		CompletionService<Object> completions;
 
@@ -89,6 +95,10 @@ public class CancelLatencyBenchmark {
 						Work.NEVER.await();
 						return null;
 					}
+					catch (InterruptedException ex) {
+						sawInterrupt();
+						throw ex;
+					}
 					finally {
 						ended.countDown();
 					}
@@ -104,7 +114,7 @@ public class CancelLatencyBenchmark {
 	 * The group's side, on the executor a subclass gives the {@link #factory}: before each invocation,
 	 * {@value #SIBLINGS} siblings parked in a new group.
 	 */
-	public abstract static class ParkedGroup {
+	public abstract static class ParkedGroup extends CancelProbe {
 
 		ErrGroupFactory factory;
 
@@ -117,7 +127,13 @@ public class CancelLatencyBenchmark {
 			for (int i = 0; i < SIBLINGS; i++) {
 				this.group.go(() -> {
 					parked.countDown();
-					Work.NEVER.await();
+					try {
+						Work.NEVER.await();
+					}
+					catch (InterruptedException ex) {
+						sawInterrupt();
+						throw ex;
+					}
 				});
 			}
 			parked.await();
@@ -142,7 +158,7 @@ public class CancelLatencyBenchmark {
 
 	@Benchmark
 	public Object rawExecutor(RawSiblings s) throws InterruptedException {
-		s.completions.submit(Work.FAIL);
+		s.completions.submit(s.fail);
 		Future<Object> first = s.completions.take();
 		try {
 			first.get();
@@ -152,6 +168,7 @@ public class CancelLatencyBenchmark {
 				sibling.cancel(true);
 			}
 			s.finished.await();
+			s.returned();
 			return expected;
 		}
 		throw new AssertionError("a parked sibling completed first");
@@ -159,16 +176,17 @@ public class CancelLatencyBenchmark {
 
 	@Benchmark
 	public Object errGroup(GroupSiblings s) {
-		return failAndAwait(s.group);
+		return failAndAwait(s);
 	}
 
 	/** The errGroup contender: one more task fails; {@code await()} throws once every sibling has ended. */
-	static Object failAndAwait(ErrGroup group) {
-		group.go(Work.FAIL);
+	static Object failAndAwait(ParkedGroup s) {
+		s.group.go(s.fail);
 		try {
-			group.await();
+			s.group.await();
 		}
 		catch (ErrGroupException expected) {
+			s.returned();
 			return expected;
 		}
 		throw new AssertionError("await() returned normally although a task failed");

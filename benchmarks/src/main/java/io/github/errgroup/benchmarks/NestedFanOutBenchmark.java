@@ -1,14 +1,19 @@
 package io.github.errgroup.benchmarks;
 
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RecursiveTask;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.Task;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -27,23 +32,24 @@ import org.openjdk.jmh.annotations.Warmup;
  * of the next level and waits for it; the last level's tasks are trivial. One operation is the whole
  * tree: {@code 8 + 64 + 512 = 584} tasks, {@code 1 + 8 + 64 = 73} fan-outs.
  *
- * <p>On a pool of 2 threads the plain executor deadlocks here: both threads block in {@code get()}
- * on children queued behind them, so it cannot be a contender. ErrGroup completes there because a
- * waiting thread runs its group's pending tasks (S15); the question is at what cost against an
- * unbounded pool, where every blocked waiter just gets another thread.
- *
+ * <p>On 2 threads, the contenders that help:
  * <ul>
- * <li>{@code rawExecutorUnbounded}, the baseline: {@code submit} + {@code get} on a cached pool.</li>
- * <li>{@code completableFutureUnbounded}: {@code supplyAsync} + {@code allOf(...).join()} on the same cached pool.</li>
- * <li>{@code errGroupUnbounded}: nested groups on the same cached pool.</li>
- * <li>{@code errGroupTwoThreads}: nested groups on a fixed pool of 2 threads.</li>
+ * <li>{@code callerHelpsTwoThreads}, the fair baseline: {@link CallerHelps} at every level, on a fixed
+ * pool of 2.</li>
+ * <li>{@code forkJoinTwoThreads}: a {@code RecursiveTask} per node, {@code invokeAll} of its children,
+ * in a {@code ForkJoinPool(2)}.</li>
+ * <li>{@code errGroupTwoThreads}: nested groups on a fixed pool of 2.</li>
  * </ul>
+ * The plain executor deadlocks on 2 threads (both block in {@code get()} on children queued behind
+ * them), so it runs on a cached pool, where every blocked waiter gets another thread:
+ * {@code rawExecutorUnbounded} ({@code submit} + {@code get}) and {@code errGroupUnbounded} for the
+ * same shape on it.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsAppend = { "-Xms1g", "-Xmx1g" })
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 2, jvmArgsAppend = { "-Xms1g", "-Xmx1g" })
 @State(Scope.Benchmark)
 public class NestedFanOutBenchmark {
 
@@ -51,9 +57,13 @@ public class NestedFanOutBenchmark {
 
 	static final int WIDTH = 8;
 
+	private static final Callable<Integer> LEAF = () -> 1;
+
 	private ThreadPoolExecutor unbounded;
 
 	private ThreadPoolExecutor twoThreads;
+
+	private ForkJoinPool forkJoinTwoThreads;
 
 	private ErrGroupFactory onUnbounded;
 
@@ -63,6 +73,7 @@ public class NestedFanOutBenchmark {
 	public void setUp() {
 		this.unbounded = Pools.unbounded("nested-unbounded");
 		this.twoThreads = Pools.fixed(2, "nested-2");
+		this.forkJoinTwoThreads = Pools.forkJoin(2);
 		this.onUnbounded = ErrGroupFactory.create(this.unbounded);
 		this.onTwoThreads = ErrGroupFactory.create(this.twoThreads);
 	}
@@ -73,6 +84,22 @@ public class NestedFanOutBenchmark {
 		this.onTwoThreads.close();
 		Pools.shutdown(this.unbounded);
 		Pools.shutdown(this.twoThreads);
+		Pools.shutdown(this.forkJoinTwoThreads);
+	}
+
+	@Benchmark
+	public int callerHelpsTwoThreads() throws InterruptedException, ExecutionException {
+		return helpLevel(this.twoThreads, DEPTH);
+	}
+
+	@Benchmark
+	public int forkJoinTwoThreads() {
+		return this.forkJoinTwoThreads.invoke(new Node(DEPTH));
+	}
+
+	@Benchmark
+	public int errGroupTwoThreads() {
+		return groupLevel(this.onTwoThreads, DEPTH);
 	}
 
 	@Benchmark
@@ -81,45 +108,34 @@ public class NestedFanOutBenchmark {
 	}
 
 	@Benchmark
-	public int completableFutureUnbounded() {
-		return futureLevel(this.unbounded, DEPTH);
-	}
-
-	@Benchmark
 	public int errGroupUnbounded() {
 		return groupLevel(this.onUnbounded, DEPTH);
 	}
 
-	@Benchmark
-	public int errGroupTwoThreads() {
-		return groupLevel(this.onTwoThreads, DEPTH);
-	}
-
 	/** Runs one fan-out of {@code WIDTH} and returns the number of leaf tasks under it. */
-	private static int rawLevel(ExecutorService pool, int depth) throws InterruptedException, ExecutionException {
+	private static int helpLevel(ExecutorService pool, int depth) throws InterruptedException, ExecutionException {
 		@SuppressWarnings("unchecked")
-		Future<Integer>[] children = (Future<Integer>[]) new Future<?>[WIDTH];
+		FutureTask<Integer>[] children = (FutureTask<Integer>[]) new FutureTask<?>[WIDTH];
 		for (int i = 0; i < WIDTH; i++) {
-			children[i] = (depth == 1) ? pool.submit(() -> 1) : pool.submit(() -> rawLevel(pool, depth - 1));
+			children[i] = new FutureTask<>((depth == 1) ? LEAF : () -> helpLevel(pool, depth - 1));
 		}
+		CallerHelps.join(CallerHelps.fork(pool, children));
 		int leaves = 0;
-		for (Future<Integer> child : children) {
+		for (FutureTask<Integer> child : children) {
 			leaves += child.get();
 		}
 		return leaves;
 	}
 
-	private static int futureLevel(ExecutorService pool, int depth) {
+	private static int rawLevel(ExecutorService pool, int depth) throws InterruptedException, ExecutionException {
 		@SuppressWarnings("unchecked")
-		CompletableFuture<Integer>[] children = (CompletableFuture<Integer>[]) new CompletableFuture<?>[WIDTH];
+		Future<Integer>[] children = (Future<Integer>[]) new Future<?>[WIDTH];
 		for (int i = 0; i < WIDTH; i++) {
-			children[i] = (depth == 1) ? CompletableFuture.supplyAsync(() -> 1, pool)
-					: CompletableFuture.supplyAsync(() -> futureLevel(pool, depth - 1), pool);
+			children[i] = pool.submit((depth == 1) ? LEAF : () -> rawLevel(pool, depth - 1));
 		}
-		CompletableFuture.allOf(children).join();
 		int leaves = 0;
-		for (CompletableFuture<Integer> child : children) {
-			leaves += child.join();
+		for (Future<Integer> child : children) {
+			leaves += child.get();
 		}
 		return leaves;
 	}
@@ -129,7 +145,7 @@ public class NestedFanOutBenchmark {
 		Task<Integer>[] children = (Task<Integer>[]) new Task<?>[WIDTH];
 		try (ErrGroup group = factory.newGroup("nested")) {
 			for (int i = 0; i < WIDTH; i++) {
-				children[i] = (depth == 1) ? group.go(() -> 1) : group.go(() -> groupLevel(factory, depth - 1));
+				children[i] = group.go((depth == 1) ? LEAF : () -> groupLevel(factory, depth - 1));
 			}
 			group.await();
 		}
@@ -138,6 +154,35 @@ public class NestedFanOutBenchmark {
 			leaves += child.resultNow();
 		}
 		return leaves;
+	}
+
+	/** A node of the ForkJoin tree: its children forked and joined with {@code invokeAll}. */
+	@SuppressWarnings("serial")
+	private static final class Node extends RecursiveTask<Integer> {
+
+		private final int depth;
+
+		Node(int depth) {
+			this.depth = depth;
+		}
+
+		@Override
+		protected Integer compute() {
+			if (this.depth == 0) {
+				return 1; // a leaf: the trivial task
+			}
+			Node[] children = new Node[WIDTH];
+			for (int i = 0; i < WIDTH; i++) {
+				children[i] = new Node(this.depth - 1);
+			}
+			ForkJoinTask.invokeAll(children);
+			int leaves = 0;
+			for (Node child : children) {
+				leaves += child.join();
+			}
+			return leaves;
+		}
+
 	}
 
 }

@@ -1,6 +1,7 @@
 package io.github.errgroup.benchmarks;
 
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
@@ -26,6 +27,11 @@ final class Pools {
 	static ThreadPoolExecutor unbounded(String name) {
 		return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60L, TimeUnit.SECONDS, new SynchronousQueue<>(),
 				daemons(name));
+	}
+
+	/** {@code new ForkJoinPool(threads)}: the JDK's work-stealing pool, where a joining worker helps. */
+	static ForkJoinPool forkJoin(int threads) {
+		return new ForkJoinPool(threads);
 	}
 
 	static void shutdown(ExecutorService pool) throws InterruptedException {
