@@ -131,7 +131,7 @@ public final class CancellationScope {
 	static final class Root extends CancelContext {
 
 		Root(String name, Instant deadline) {
-			super(name, deadline);
+			super(name, deadline, Deadlines.SYSTEM);
 		}
 
 	}

@@ -198,7 +198,7 @@ final class Group implements ErrGroup, GroupInfo {
 		Instant own = (timeout != null) ? plusSaturated(this.openedAt, timeout) : null;
 		Instant inherited = (parent != null) ? parent.deadlineOrNull() : null;
 		boolean ownIsEarlier = own != null && (inherited == null || own.isBefore(inherited));
-		this.context = new Ctx(name, ownIsEarlier ? own : inherited);
+		this.context = new Ctx(name, ownIsEarlier ? own : inherited, factory.deadlineClock());
 		this.timeout = ownIsEarlier ? timeout : null;
 	}
 
@@ -744,8 +744,8 @@ final class Group implements ErrGroup, GroupInfo {
 	/** The group's context: cancellation reaches the tasks from here, whoever cancels. */
 	final class Ctx extends CancelContext {
 
-		Ctx(String name, Instant deadline) {
-			super(name, deadline);
+		Ctx(String name, Instant deadline, DeadlineClock clock) {
+			super(name, deadline, clock);
 		}
 
 		Group group() {

@@ -56,7 +56,9 @@
  * threads that must not block.</li>
  * <li>{@link io.github.errgroup.DeadlineClock}, set with
  * {@link io.github.errgroup.ErrGroupFactory.Builder#deadlineClock(DeadlineClock)}: where deadlines
- * come from, for tests that advance time by hand instead of waiting for it.</li>
+ * come from, for tests that advance time by hand instead of waiting for it; and
+ * {@link io.github.errgroup.GroupContext#timeLeft()}, the time left on that clock, for handing a
+ * deadline on.</li>
  * <li>{@link io.github.errgroup.ErrGroupFactory#openGroups()}: the live groups, for a monitoring
  * endpoint.</li>
  * <li>{@link io.github.errgroup.ErrGroupFactory#close(String)}: shutting down with a reason.</li>

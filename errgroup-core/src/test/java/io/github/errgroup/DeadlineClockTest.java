@@ -123,19 +123,39 @@ class DeadlineClockTest {
 	}
 
 	@Test
+	void S13_theTimeLeftIsReadOnTheDeadlinesOwnClock_neverNegative() {
+		ErrGroup group = this.factory.group("s13").timeout(Duration.ofMillis(800)).open();
+		ErrGroup none = this.factory.newGroup("no-deadline");
+		assertThat(group.context().timeLeft()).contains(Duration.ofMillis(800));
+		this.clock.now = T0.plusMillis(300);
+		assertThat(group.context().timeLeft()).contains(Duration.ofMillis(500));
+		this.clock.now = T0.plusSeconds(1);
+		assertThat(group.context().timeLeft()).as("passed: zero, not negative").contains(Duration.ZERO);
+		assertThat(none.context().timeLeft()).isEmpty();
+		CancellationScope scope = CancellationScope.open("request", Duration.ofHours(1));
+		assertThat(scope.context().timeLeft()).as("a scope is on the system clock")
+			.hasValueSatisfying(left -> assertThat(left).isBetween(Duration.ofMinutes(59), Duration.ofHours(1)));
+		scope.cancel(new CancellationException("done"));
+		group.await();
+		none.await();
+	}
+
+	@Test
 	void theClockMustNotBeNull() {
 		assertThatThrownBy(() -> ErrGroupFactory.builder().deadlineClock(null)).isInstanceOf(NullPointerException.class)
 			.hasMessageContaining("deadlineClock");
 	}
 
-	/** A clock that stands still at T0 and records what the engine schedules; the test fires by hand. */
+	/** A clock that stands still (at T0 unless the test moves it) and records what the engine schedules; the test fires by hand. */
 	private static final class RecordingClock implements DeadlineClock {
 
 		final List<Timer> scheduled = new ArrayList<>();
 
+		volatile Instant now = T0;
+
 		@Override
 		public Instant instant() {
-			return T0;
+			return this.now;
 		}
 
 		@Override
