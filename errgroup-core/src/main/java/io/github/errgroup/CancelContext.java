@@ -2,6 +2,7 @@ package io.github.errgroup;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -57,13 +58,17 @@ abstract non-sealed class CancelContext implements GroupContext {
 
 	private final Instant deadline;
 
+	/** The clock {@code deadline} was computed on, and is read against. */
+	private final DeadlineClock clock;
+
 	private volatile Throwable cause;
 
 	private volatile Set<Callback> callbacks;
 
-	CancelContext(String name, Instant deadline) {
+	CancelContext(String name, Instant deadline, DeadlineClock clock) {
 		this.name = name;
 		this.deadline = deadline;
+		this.clock = clock;
 	}
 
 	static CancelContext currentOrNull() {
@@ -142,6 +147,16 @@ abstract non-sealed class CancelContext implements GroupContext {
 	@Override
 	public final Optional<Instant> deadline() {
 		return Optional.ofNullable(this.deadline);
+	}
+
+	@Override
+	public final Optional<Duration> timeLeft() {
+		Instant d = this.deadline;
+		if (d == null) {
+			return Optional.empty();
+		}
+		Duration left = Duration.between(this.clock.instant(), d); // fits: Instant's range is far below Duration's
+		return Optional.of(left.isNegative() ? Duration.ZERO : left);
 	}
 
 	final Instant deadlineOrNull() {

@@ -3,7 +3,6 @@ package io.github.errgroup;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -30,7 +29,7 @@ public final class CancellationScope {
 
 	private final Root context;
 
-	private final Future<?> deadlineTimer;
+	private final DeadlineClock.Scheduled deadlineTimer;
 
 	private CancellationScope(String name, Duration timeout) {
 		Objects.requireNonNull(name, "scope name must not be null");
@@ -39,12 +38,11 @@ public final class CancellationScope {
 			if (timeout.isZero() || timeout.isNegative()) {
 				throw new IllegalArgumentException("timeout of scope '" + name + "' must be positive, but was " + timeout);
 			}
-			deadline = Group.plusSaturated(Instant.now(), timeout);
+			deadline = Group.plusSaturated(Deadlines.SYSTEM.instant(), timeout);
 		}
 		this.context = new Root(name, deadline);
-		this.deadlineTimer = (timeout != null) ? Deadlines.schedule(
-				() -> this.context.cancel(new TimeoutException("'" + name + "' timed out after " + timeout)),
-				Group.saturatedNanos(timeout)) : null;
+		this.deadlineTimer = (timeout != null) ? Deadlines.SYSTEM.schedule(timeout,
+				() -> this.context.cancel(new TimeoutException("'" + name + "' timed out after " + timeout))) : null;
 	}
 
 	/**
@@ -89,7 +87,7 @@ public final class CancellationScope {
 		Objects.requireNonNull(cause, "cause must not be null");
 		boolean cancelled = this.context.cancel(cause);
 		if (cancelled && this.deadlineTimer != null) {
-			this.deadlineTimer.cancel(false);
+			this.deadlineTimer.cancel();
 		}
 		return cancelled;
 	}
@@ -133,7 +131,7 @@ public final class CancellationScope {
 	static final class Root extends CancelContext {
 
 		Root(String name, Instant deadline) {
-			super(name, deadline);
+			super(name, deadline, Deadlines.SYSTEM);
 		}
 
 	}

@@ -41,6 +41,8 @@ public final class ErrGroupFactory implements AutoCloseable {
 
 	private final Runnable blockingGuard;
 
+	private final DeadlineClock deadlineClock;
+
 	private final Set<Group> openGroups = ConcurrentHashMap.newKeySet();
 
 	private volatile boolean closed;
@@ -51,6 +53,7 @@ public final class ErrGroupFactory implements AutoCloseable {
 		this.taskDecorator = builder.taskDecorator;
 		this.customizers = List.copyOf(builder.customizers);
 		this.blockingGuard = builder.blockingGuard;
+		this.deadlineClock = builder.deadlineClock;
 	}
 
 	/**
@@ -192,6 +195,10 @@ public final class ErrGroupFactory implements AutoCloseable {
 		return this.listeners;
 	}
 
+	DeadlineClock deadlineClock() {
+		return this.deadlineClock;
+	}
+
 	/** Wraps the task's body; {@code null} when there is no decorator, so nothing is allocated. */
 	Runnable decorate(TaskImpl<?> task) {
 		if (this.taskDecorator == null) {
@@ -215,6 +222,8 @@ public final class ErrGroupFactory implements AutoCloseable {
 		private final List<GroupCustomizer> customizers = new ArrayList<>();
 
 		private Runnable blockingGuard;
+
+		private DeadlineClock deadlineClock = DeadlineClock.system();
 
 		private Builder() {
 		}
@@ -287,6 +296,20 @@ public final class ErrGroupFactory implements AutoCloseable {
 				previous.run();
 				guard.run();
 			};
+			return this;
+		}
+
+		/**
+		 * Sets where the groups' deadlines come from: the time a deadline is computed from, and the
+		 * timer that fires it (S13, S14). The default is {@link DeadlineClock#system()}; a test sets a
+		 * clock it advances, so that an 800 ms timeout takes no 800 ms.
+		 * <p><em>Integration hook</em> (see the package overview): for tests.
+		 * @param deadlineClock the clock
+		 * @return this builder
+		 * @throws NullPointerException if {@code deadlineClock} is {@code null}
+		 */
+		public Builder deadlineClock(DeadlineClock deadlineClock) {
+			this.deadlineClock = Objects.requireNonNull(deadlineClock, "deadlineClock must not be null");
 			return this;
 		}
 

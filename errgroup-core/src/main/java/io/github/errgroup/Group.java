@@ -12,7 +12,6 @@ import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -164,7 +163,7 @@ final class Group implements ErrGroup, GroupInfo {
 
 	private final Duration timeout;
 
-	private volatile Future<?> deadlineTimer;
+	private volatile DeadlineClock.Scheduled deadlineTimer;
 
 	/** Outstanding count and life bits; see the class comment. */
 	private volatile long ctl;
@@ -195,11 +194,11 @@ final class Group implements ErrGroup, GroupInfo {
 		this.parent = parent;
 		this.listeners = factory.listeners();
 		this.openedNanos = System.nanoTime();
-		this.openedAt = Instant.now();
+		this.openedAt = factory.deadlineClock().instant(); // the clock the deadline is read against
 		Instant own = (timeout != null) ? plusSaturated(this.openedAt, timeout) : null;
 		Instant inherited = (parent != null) ? parent.deadlineOrNull() : null;
 		boolean ownIsEarlier = own != null && (inherited == null || own.isBefore(inherited));
-		this.context = new Ctx(name, ownIsEarlier ? own : inherited);
+		this.context = new Ctx(name, ownIsEarlier ? own : inherited, factory.deadlineClock());
 		this.timeout = ownIsEarlier ? timeout : null;
 	}
 
@@ -215,8 +214,8 @@ final class Group implements ErrGroup, GroupInfo {
 		Duration own = this.timeout;
 		if (own != null) {
 			// S13; a parent's earlier deadline needs no timer here: its cancellation reaches us (S14).
-			this.deadlineTimer = Deadlines.schedule(() -> this.context
-				.cancel(new TimeoutException("group '" + this.name + "' timed out after " + own)), saturatedNanos(own));
+			this.deadlineTimer = this.factory.deadlineClock().schedule(own, () -> this.context
+				.cancel(new TimeoutException("group '" + this.name + "' timed out after " + own)));
 		}
 	}
 
@@ -644,9 +643,9 @@ final class Group implements ErrGroup, GroupInfo {
 
 	/** Runs once, by the thread that sealed, without the lock. */
 	private void finishSeal() {
-		Future<?> timer = this.deadlineTimer;
+		DeadlineClock.Scheduled timer = this.deadlineTimer;
 		if (timer != null) {
-			timer.cancel(false);
+			timer.cancel();
 		}
 		// S5: Go's rule; runs the onCancel callbacks now if nothing cancelled the group before. If a
 		// cancel won the cause after trySeal (a parent, a deadline, cancel() racing the seal), its
@@ -745,8 +744,8 @@ final class Group implements ErrGroup, GroupInfo {
 	/** The group's context: cancellation reaches the tasks from here, whoever cancels. */
 	final class Ctx extends CancelContext {
 
-		Ctx(String name, Instant deadline) {
-			super(name, deadline);
+		Ctx(String name, Instant deadline, DeadlineClock clock) {
+			super(name, deadline, clock);
 		}
 
 		Group group() {

@@ -1,5 +1,6 @@
 package io.github.errgroup;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
@@ -104,6 +105,18 @@ public sealed interface GroupContext permits CancelContext {
 	 * @return the deadline, or empty when there is none
 	 */
 	Optional<Instant> deadline();
+
+	/**
+	 * Returns the time left before {@link #deadline()}, read on the clock the deadline was set on:
+	 * the factory's {@link DeadlineClock} for a group's context (the wall clock unless a test set
+	 * another), the wall clock for a {@link CancellationScope}'s.
+	 * <p><em>Integration hook</em> (see the package overview): for code that hands the deadline on as
+	 * a relative timeout (a request header, a statement timeout), so that it agrees with the timer that
+	 * fires it, in tests with a virtual clock too.
+	 * @return the time left, {@link Duration#ZERO} once the deadline has passed; empty when there is
+	 * no deadline
+	 */
+	Optional<Duration> timeLeft();
 
 	/**
 	 * Registers a callback to run once, when this context is cancelled, on the thread that cancels

@@ -42,7 +42,8 @@ public sealed interface GroupInfo permits Group {
 	Optional<GroupInfo> parentGroup();
 
 	/**
-	 * Returns the wall-clock time the group was opened.
+	 * Returns the time the group was opened, on the factory's {@link DeadlineClock} (the wall clock
+	 * unless a test set another): its deadline is this plus its timeout.
 	 * <p><em>Integration hook</em> (see the package overview): for metrics, traces and timelines.
 	 * @return the opening time
 	 */

@@ -54,6 +54,11 @@
  * hook cancels statements, under a {@link io.github.errgroup.GroupContext#shield()}).</li>
  * <li>{@link io.github.errgroup.ErrGroupFactory.Builder#blockingGuard(Runnable)}: refuses blocking on
  * threads that must not block.</li>
+ * <li>{@link io.github.errgroup.DeadlineClock}, set with
+ * {@link io.github.errgroup.ErrGroupFactory.Builder#deadlineClock(DeadlineClock)}: where deadlines
+ * come from, for tests that advance time by hand instead of waiting for it; and
+ * {@link io.github.errgroup.GroupContext#timeLeft()}, the time left on that clock, for handing a
+ * deadline on.</li>
  * <li>{@link io.github.errgroup.ErrGroupFactory#openGroups()}: the live groups, for a monitoring
  * endpoint.</li>
  * <li>{@link io.github.errgroup.ErrGroupFactory#close(String)}: shutting down with a reason.</li>

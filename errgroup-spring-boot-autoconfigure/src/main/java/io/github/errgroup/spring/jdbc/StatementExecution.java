@@ -62,7 +62,7 @@ final class StatementExecution {
 		Instant deadline = this.group.deadline().orElse(null);
 		DeadlineTimeout timeout = null;
 		if (deadline != null) {
-			long millisLeft = millisLeft(deadline);
+			long millisLeft = millisLeft();
 			if (millisLeft <= 0) {
 				throw deadlinePassed(null);
 			}
@@ -125,7 +125,7 @@ final class StatementExecution {
 			throw cancelled(sql);
 		}
 		Instant deadline = this.group.deadline().orElse(null);
-		if (deadline != null && millisLeft(deadline) <= 0) {
+		if (deadline != null && millisLeft() <= 0) {
 			// The server's statement_timeout (or the driver's query timeout) fired at our deadline, a
 			// moment before the group's timer: that is the deadline, not a failure of the task.
 			throw deadlinePassed(sql);
@@ -137,8 +137,8 @@ final class StatementExecution {
 		return QUERY_CANCELED.equals(ex.getSQLState()) || ex instanceof SQLTimeoutException;
 	}
 
-	private static long millisLeft(Instant deadline) {
-		long nanos = Duration.between(Instant.now(), deadline).toNanos();
+	private long millisLeft() {
+		long nanos = this.group.timeLeft().orElse(Duration.ZERO).toNanos(); // on the deadline's own clock
 		return (nanos <= 0) ? 0 : TimeUnit.NANOSECONDS.toMillis(nanos + 999_999); // rounded up: never 0
 	}
 

@@ -7,8 +7,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,6 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.github.errgroup.CancellationScope;
+import io.github.errgroup.DeadlineClock;
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupException;
 import io.github.errgroup.ErrGroupFactory;
@@ -279,52 +283,52 @@ class PostgresCancellationTests {
 		@Test
 		void S31_theServerEndsTheStatementAtTheDeadlineAndTheTaskEndsCancelledThoughTheGroupsTimerIsLate()
 				throws Exception {
-			// Every deadline is fired by one shared timer thread, which runs the onCancel callbacks of
-			// the group it cancels: a callback that blocks holds the timer, so no client-side cancel can
-			// be sent. The server's statement_timeout alone ends the statement, a moment before the
-			// group's deadline fires; the task must still end as cancelled by that deadline.
-			CountDownLatch releaseTimer = new CountDownLatch(1);
-			ErrGroup timerBlocker = holdTheDeadlineTimer(releaseTimer);
+			// The group's deadline timer is held (a DeadlineClock on the wall clock that fires only when
+			// released), so no client-side cancel can be sent: the server's statement_timeout alone ends
+			// the statement, at the deadline; the task must still end as cancelled by that deadline.
+			HeldTimer held = new HeldTimer();
+			ErrGroupFactory lateTimer = ErrGroupFactory.builder().executor(this.executor).deadlineClock(held).build();
 			Task<?> sleeper;
-			try (ErrGroup group = this.factory.group("s31-server").timeout(Duration.ofMillis(500)).open()) {
+			try (ErrGroup group = lateTimer.group("s31-server").timeout(Duration.ofMillis(500)).open()) {
 				sleeper = group.go(() -> this.jdbc.queryForObject("select pg_sleep(10)", String.class));
 				awaitSleepOnServer();
 				await().atMost(Duration.ofSeconds(5)).until(() -> countOnServer("pg_sleep(10)") == 0);
 				assertThat(group.context().isCancelled()).as("the timer is held: no cancel was sent").isFalse();
-				releaseTimer.countDown();
+				held.release();
 				assertThatExceptionOfType(ErrGroupException.class).isThrownBy(group::await)
 					.withCauseInstanceOf(TimeoutException.class);
 			}
 			finally {
-				releaseTimer.countDown();
-				timerBlocker.close();
+				held.release();
 			}
 			assertThat(sleeper.state()).isEqualTo(Task.State.CANCELLED);
 			assertServerAndPoolClean();
 		}
 
-		/** Opens a group whose deadline's callback blocks the shared timer thread until released. */
-		private ErrGroup holdTheDeadlineTimer(CountDownLatch release) throws InterruptedException {
-			Thread registering = Thread.currentThread();
-			while (true) {
-				CountDownLatch held = new CountDownLatch(1);
-				ErrGroup blocker = this.factory.group("s31-timer-blocker").timeout(Duration.ofMillis(100)).open();
-				blocker.context().onCancel(() -> {
-					if (Thread.currentThread() != registering) {
-						held.countDown();
-						try {
-							release.await();
-						}
-						catch (InterruptedException ex) {
-							Thread.currentThread().interrupt();
-						}
-					}
-				});
-				if (held.await(10, TimeUnit.SECONDS)) {
-					return blocker;
-				}
-				blocker.close(); // the deadline passed before the callback was registered: again
+		/** The wall clock, with a timer that fires what is scheduled only when released. */
+		private static final class HeldTimer implements DeadlineClock {
+
+			private final List<Runnable> held = new CopyOnWriteArrayList<>();
+
+			@Override
+			public Instant instant() {
+				return Instant.now();
 			}
+
+			@Override
+			public Scheduled schedule(Duration delay, Runnable action) {
+				this.held.add(action);
+				return () -> this.held.remove(action);
+			}
+
+			void release() {
+				for (Runnable action : this.held) {
+					if (this.held.remove(action)) {
+						action.run();
+					}
+				}
+			}
+
 		}
 
 		private void awaitSleepOnServer() {
