@@ -577,9 +577,21 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 		return Optional.ofNullable(this.name);
 	}
 
-	/** How messages name the task: {@code task 'pricing' (#2)}, or {@code task #2} when unnamed. */
+	/**
+	 * How messages name the task: {@code task 'pricing' (#2)}, or {@code task #2} when unnamed. Built
+	 * with a plain {@code StringBuilder}: this runs while the group seals, and a string concatenation's
+	 * first use bootstraps {@code StringConcatFactory}, which RacesModelCheckTest's model checker
+	 * reported as a hang.
+	 */
 	String label() {
-		return (this.name != null) ? "task '" + this.name + "' (#" + this.index + ")" : "task #" + this.index;
+		StringBuilder label = new StringBuilder("task ");
+		if (this.name != null) {
+			label.append('\'').append(this.name).append("' (#").append(this.index).append(')');
+		}
+		else {
+			label.append('#').append(this.index);
+		}
+		return label.toString();
 	}
 
 	@Override

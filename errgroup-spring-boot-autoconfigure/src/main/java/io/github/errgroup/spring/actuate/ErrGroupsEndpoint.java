@@ -230,9 +230,8 @@ public class ErrGroupsEndpoint {
 		}
 
 		/**
-		 * Returns the group's named tasks that have not ended (S38), oldest first, at most
-		 * {@value ErrGroupsEndpoint#MAX_NAMED_TASKS}: which of them still run, or wait to. Unnamed and
-		 * ended tasks are only counted, in {@link #getTasks()}.
+		 * Returns the group's named tasks that have not ended (S38), oldest first, at most 50: which of
+		 * them still run, or wait to. Unnamed and ended tasks are only counted, in {@link #getTasks()}.
 		 * @return the named unfinished tasks
 		 */
 		public List<TaskDescriptor> getNamedTasks() {

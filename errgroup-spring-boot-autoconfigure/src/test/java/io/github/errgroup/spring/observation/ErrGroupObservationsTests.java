@@ -13,6 +13,7 @@ import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupException;
 import io.github.errgroup.ErrGroupFactory;
 import io.micrometer.common.KeyValue;
+import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
@@ -189,16 +190,16 @@ public class ErrGroupObservationsTests {
 		assertThat(tasks).allSatisfy((task) -> assertThat(keys(task)).containsOnlyKeys("group", "outcome", "exception"));
 	}
 
-	private static Map<String, String> highKeys(Observation.Context context) {
-		return context.getHighCardinalityKeyValues()
-			.stream()
-			.collect(Collectors.toMap(KeyValue::getKey, KeyValue::getValue));
+	private static Map<String, String> keys(Observation.Context context) {
+		return asMap(context.getLowCardinalityKeyValues());
 	}
 
-	private static Map<String, String> keys(Observation.Context context) {
-		return context.getLowCardinalityKeyValues()
-			.stream()
-			.collect(Collectors.toMap(KeyValue::getKey, KeyValue::getValue));
+	private static Map<String, String> highKeys(Observation.Context context) {
+		return asMap(context.getHighCardinalityKeyValues());
+	}
+
+	private static Map<String, String> asMap(KeyValues keyValues) {
+		return keyValues.stream().collect(Collectors.toMap(KeyValue::getKey, KeyValue::getValue));
 	}
 
 	/** Every observation, once stopped. */
