@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Breaks each Spring Boot rule (S18-S23, S29) of errgroup-spring-boot-autoconfigure once, in a scratch copy of
+"""Breaks each Spring Boot rule (S18-S23, S29, S37) of errgroup-spring-boot-autoconfigure once, in a scratch copy of
 the repository, and runs the tests that name that rule: each must fail. Usage:
 python3 scripts/autoconfigure-rule-breaks.py [name-fragment ...]
 A break that only shows on Java 21+ runs on the Temurin 25 JDK. Takes about ten minutes for all of them
 (the S23 phase break waits out Boot's 30 s shutdown phase, which is the point)."""
+import os
+
 from breakrunner import jdk25_home, run
 JDK25 = jdk25_home()
 A = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/autoconfigure/'
@@ -11,6 +13,17 @@ AC, EX = A + 'ErrGroupAutoConfiguration.java', A + 'executor/ErrGroupExecutorAut
 CP = A + 'context/ErrGroupContextPropagationAutoConfiguration.java'
 TX = A + 'transaction/ErrGroupTransactionAutoConfiguration.java'
 TXD = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/transaction/TransactionStateHidingDecorator.java'
+SLICES = 'errgroup-spring-boot-autoconfigure/src/main/resources/META-INF/spring/'
+MVC_SLICE = SLICES + 'org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureWebMvc.imports'
+FLUX_SLICE = SLICES + 'org.springframework.boot.webflux.test.autoconfigure.AutoConfigureWebFlux.imports'
+
+
+def whole(path):
+    """The whole text of a file: a break that empties it, as if the file were not shipped."""
+    with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), path)) as f:
+        return f.read()
+
+
 # (name, [(file, old, new), ...], tests, jdk)
 muts = [
  ("S18 no back-off for the application's factory",
@@ -128,6 +141,21 @@ muts = [
  ("S23 the context's close does not shut the factories",
   [(A + 'ErrGroupShutdownLifecycle.java', "		if (this.closing) {\n			shutDownAll();\n		}", "")],
   "S23_ContextClosedMidFanOutWebTests#S23_immediate*", None),
+ # S37: Boot's test slices read META-INF/spring/<slice annotation>.imports from every jar.
+ ("S37 @WebMvcTest gets no factory (its imports file gone)",
+  [(MVC_SLICE, whole(MVC_SLICE), "")],
+  "S37_WebMvcSliceTests", None),
+ ("S37 @WebMvcTest without the request scope",
+  [(MVC_SLICE,
+    "io.github.errgroup.spring.autoconfigure.web.servlet.ErrGroupServletAutoConfiguration\n", "")],
+  "S37_WebMvcSliceTests", None),
+ ("S37 @WebFluxTest gets no factory (its imports file gone)",
+  [(FLUX_SLICE, whole(FLUX_SLICE), "")],
+  "S37_WebFluxSliceTests", None),
+ ("S37 @WebFluxTest without the request scope",
+  [(FLUX_SLICE,
+    "io.github.errgroup.spring.autoconfigure.web.reactive.ErrGroupWebFluxAutoConfiguration\n", "")],
+  "S37_WebFluxSliceTests", None),
 ]
 
 run(muts, 'errgroup-spring-boot-autoconfigure', 'errgroup-autoconfigure-rule-breaks')

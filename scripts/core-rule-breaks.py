@@ -78,6 +78,18 @@ muts = [
   "\t\t\telse if (s == INTERRUPTING) {\n\t\t\t\tThread.yield(); // the canceller is about to interrupt",
   "\t\t\telse if (s == INTERRUPTING) {\n\t\t\t\tthis.state = INTERRUPT_OWED;\n\t\t\t\tThread.interrupted();\n\t\t\t\tbreak; // the canceller is about to interrupt",
   "RacesModelCheckTest#S32_interruptIfRunning*"),
+ # S38: named tasks.
+ ("S38 go(name, task) drops the name", B+'Group.java',
+  "return spawn(name, task, TaskImpl.KIND_GROUP_TASK, true);", "return spawn(null, task, TaskImpl.KIND_GROUP_TASK, true);",
+  "NamedTasksTest#S38*"),
+ ("S38 a blank name is accepted", B+'Group.java', "if (name.isBlank()) {", "if (false) {", "NamedTasksTest#S38*"),
+ ("S38 the exception does not name the task that failed first", B+'Group.java',
+  "this.firstFailed = task; // S38", "// this.firstFailed = task; // S38", "NamedTasksTest#S38*"),
+ ("S38 a second await() loses the task's name", B+'Group.java',
+  "return new ErrGroupException(this.name, outcome.failedTask(), outcome.getCause(),",
+  "return new ErrGroupException(this.name, null, outcome.getCause(),", "NamedTasksTest#S38*"),
+ ("S38 unfinishedTasks lists ended tasks too", B+'TaskStack.java',
+  "\t\t\tif (!t.isFinal()) {\n\t\t\t\tunfinished.add(t);", "\t\t\tif (true) {\n\t\t\t\tunfinished.add(t);", "NamedTasksTest#S38*"),
  # Races, checked by the Lincheck model tests (RacesModelCheckTest): each mutation reopens a window the
  # engine's compare-and-set protocol closes.
  ("race: interrupt after a plain read of RUNNING, no INTERRUPTING state", B+'TaskImpl.java',

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Breaks each observability rule (S26-S28) of errgroup-spring-boot-autoconfigure once, in a scratch copy of
+"""Breaks each observability rule (S26-S28, and S38 where it shows) of errgroup-spring-boot-autoconfigure once, in a scratch copy of
 the repository, and runs the tests that name that rule: each must fail. Usage:
 python3 scripts/observability-rule-breaks.py [name-fragment ...]
 Takes about a minute per break on two cores."""
@@ -11,6 +11,7 @@ O, OA = R + 'observation/ErrGroupObservations.java', A + 'observation/ErrGroupOb
 # One meter per concept: the tests that read every errgroup.* meter of a registry and of a real scrape.
 ONE_METER = "ErrGroupObservationAutoConfigurationTests,S26_PrometheusScrapeTests"
 E, EA = R + 'actuate/ErrGroupsEndpoint.java', A + 'actuate/ErrGroupsEndpointAutoConfiguration.java'
+TC = R + 'observation/DefaultTaskObservationConvention.java'
 # (name, [(file, old, new), ...], tests)
 muts = [
  ("S26 tasks dropped before they started are not counted when they finish",
@@ -61,6 +62,24 @@ muts = [
  ("S28 endpoint created without being exposed",
   [(EA, "	@ConditionalOnAvailableEndpoint\n", "")],
   "ErrGroupsEndpointAutoConfigurationTests"),
+ # S38: a task's name in the endpoint and the traces, never on meters.
+ ("S38 the endpoint shows no named task",
+  [(E, "				task.name().ifPresent((taskName) -> named.add(", "				task.name().filter((taskName) -> false).ifPresent((taskName) -> named.add(")],
+  "ErrGroupsEndpointTests,S28_ErrGroupsEndpointWebTests"),
+ ("S38 the endpoint lists every named task of a huge group",
+  [(E, "				if (named.size() == MAX_NAMED_TASKS) {", "				if (named.size() == Integer.MAX_VALUE) {")],
+  "ErrGroupsEndpointTests"),
+ ("S38 the task's span is named after its group only",
+  [(TC, 'return "task " + task.name().orElseGet(() -> task.group().name());', 'return "task " + task.group().name();')],
+  "ErrGroupObservationsTests,S27_TracingTests"),
+ ("S38 the span does not carry the task's name",
+  [(TC, "return context.getTask().name().map((name) -> KeyValues.of(name(context, name))).orElse(KeyValues.empty());",
+        "return KeyValues.empty();")],
+  "ErrGroupObservationsTests,S27_TracingTests"),
+ ("S38 the task's name is a low-cardinality key (a tag on meters)",
+  [(TC, "return KeyValues.of(group(context), outcome(context), exception(context));",
+        "return KeyValues.of(group(context), outcome(context), exception(context)).and(getHighCardinalityKeyValues(context));")],
+  "ErrGroupObservationsTests"),
 ]
 
 run([(name, edits, tests, None) for name, edits, tests in muts], 'errgroup-spring-boot-autoconfigure',

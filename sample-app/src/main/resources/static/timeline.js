@@ -60,12 +60,15 @@
       const end = t.finished || Date.now();
       bar.style.left = pct(start);
       bar.style.width = 'calc(' + pct(end) + ' - ' + pct(start) + ')';
-      bar.title = 'task ' + t.index + ': ' + t.outcome + (t.thread ? ' on ' + t.thread : '')
+      const name = t.name || ('#' + t.index);
+      bar.title = 'task ' + name + ': ' + t.outcome + (t.thread ? ' on ' + t.thread : '')
         + (t.error ? ' — ' + t.error : '') + ' (' + Math.round(end - start) + ' ms)';
       track.appendChild(bar);
       const label = document.createElement('span');
       label.className = 'label';
-      label.textContent = '#' + t.index + (t.thread ? ' ' + t.thread : '');
+      // A named task (S38) is labelled by its name; an unnamed one by its index and thread, as before.
+      label.textContent = t.name || ('#' + t.index + (t.thread ? ' ' + t.thread : ''));
+      label.dataset.task = name;
       track.appendChild(label);
       lanes.appendChild(track);
     });

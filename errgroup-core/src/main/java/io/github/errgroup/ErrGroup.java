@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <pre>{@code
  * try (ErrGroup g = factory.newGroup("dashboard")) {
- *     Task<Profile> profile = g.go(() -> profiles.fetch(id));
+ *     Task<Profile> profile = g.go("profile", () -> profiles.fetch(id)); // named: S38
  *     Task<List<Order>> orders = g.go(ctx -> orders.fetch(id, ctx));
  *     g.go(() -> { audit.record(id); });
  *     g.await();
@@ -98,6 +98,83 @@ public sealed interface ErrGroup extends AutoCloseable permits Group {
 	 * @see #tryGo(Callable)
 	 */
 	Optional<Task<Void>> tryGo(VoidTask task);
+
+	/**
+	 * Starts a named task that returns a value, as {@link #go(Callable)} does. The name (S38), such as
+	 * the downstream service the task calls, is what {@link TaskInfo#name()}, the
+	 * {@link ErrGroupException} message, traces and the actuator endpoint show. Give fixed names, as for
+	 * groups, not request data: traces and the endpoint show them.
+	 * @param <T> the result type
+	 * @param name the task's name, not blank
+	 * @param task the task
+	 * @return a handle to the task
+	 * @throws NullPointerException if the name or the task is {@code null}
+	 * @throws IllegalArgumentException if the name is blank
+	 * @throws IllegalStateException if the group was already awaited or closed
+	 */
+	<T> Task<T> go(String name, Callable<T> task);
+
+	/**
+	 * Starts a named task that reads the group's context, as {@link #go(String, Callable)} does.
+	 * @param <T> the result type
+	 * @param name the task's name, not blank
+	 * @param task the task
+	 * @return a handle to the task
+	 * @throws NullPointerException if the name or the task is {@code null}
+	 * @throws IllegalArgumentException if the name is blank
+	 * @throws IllegalStateException if the group was already awaited or closed
+	 */
+	<T> Task<T> go(String name, GroupTask<T> task);
+
+	/**
+	 * Starts a named task with no result, as {@link #go(String, Callable)} does.
+	 * @param name the task's name, not blank
+	 * @param task the task
+	 * @return a handle to the task, whose result is {@code null}
+	 * @throws NullPointerException if the name or the task is {@code null}
+	 * @throws IllegalArgumentException if the name is blank
+	 * @throws IllegalStateException if the group was already awaited or closed
+	 */
+	Task<Void> go(String name, VoidTask task);
+
+	/**
+	 * Starts a named task only if a limit slot is free now, as {@link #tryGo(Callable)} does; the name
+	 * as in {@link #go(String, Callable)}.
+	 * @param <T> the result type
+	 * @param name the task's name, not blank
+	 * @param task the task
+	 * @return the task, or empty when the limit is reached; on a cancelled group, a
+	 * {@code CANCELLED} task
+	 * @throws NullPointerException if the name or the task is {@code null}
+	 * @throws IllegalArgumentException if the name is blank
+	 * @throws IllegalStateException if the group was already awaited or closed
+	 */
+	<T> Optional<Task<T>> tryGo(String name, Callable<T> task);
+
+	/**
+	 * Starts a named task that reads the group's context only if a limit slot is free now.
+	 * @param <T> the result type
+	 * @param name the task's name, not blank
+	 * @param task the task
+	 * @return the task, or empty when the limit is reached
+	 * @throws NullPointerException if the name or the task is {@code null}
+	 * @throws IllegalArgumentException if the name is blank
+	 * @throws IllegalStateException if the group was already awaited or closed
+	 * @see #tryGo(String, Callable)
+	 */
+	<T> Optional<Task<T>> tryGo(String name, GroupTask<T> task);
+
+	/**
+	 * Starts a named task with no result only if a limit slot is free now.
+	 * @param name the task's name, not blank
+	 * @param task the task
+	 * @return the task, or empty when the limit is reached
+	 * @throws NullPointerException if the name or the task is {@code null}
+	 * @throws IllegalArgumentException if the name is blank
+	 * @throws IllegalStateException if the group was already awaited or closed
+	 * @see #tryGo(String, Callable)
+	 */
+	Optional<Task<Void>> tryGo(String name, VoidTask task);
 
 	/**
 	 * Waits for every task to finish: Go's {@code Wait}.

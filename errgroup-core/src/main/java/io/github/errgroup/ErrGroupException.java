@@ -28,6 +28,9 @@ public class ErrGroupException extends RuntimeException {
 	/** The name of the group that failed. */
 	private final String groupName;
 
+	/** Which task's failure is the cause, such as {@code task 'pricing' (#2)}; {@code null} if none. */
+	private final String failedTask;
+
 	/**
 	 * Creates an exception for the named group.
 	 * @param groupName the name of the group that failed
@@ -35,8 +38,18 @@ public class ErrGroupException extends RuntimeException {
 	 * @param suppressed later failures, in the order they happened
 	 */
 	public ErrGroupException(String groupName, Throwable cause, List<? extends Throwable> suppressed) {
-		super("group '" + groupName + "' failed: " + cause, cause);
+		this(groupName, null, cause, suppressed);
+	}
+
+	/**
+	 * The engine's form: when a task failed first, the message starts with it (S38), as in
+	 * {@code task 'pricing' (#2) of group 'product-page' failed: java.lang.IllegalStateException: ...},
+	 * or {@code task #2 of group ...} for an unnamed task.
+	 */
+	ErrGroupException(String groupName, String failedTask, Throwable cause, List<? extends Throwable> suppressed) {
+		super(((failedTask != null) ? failedTask + " of group '" : "group '") + groupName + "' failed: " + cause, cause);
 		this.groupName = groupName;
+		this.failedTask = failedTask;
 		for (Throwable t : suppressed) {
 			addSuppressed(t);
 		}
@@ -66,6 +79,11 @@ public class ErrGroupException extends RuntimeException {
 			current = cause;
 		}
 		return current;
+	}
+
+	/** Which task's failure is the cause, as the message names it; {@code null} if no task failed first. */
+	String failedTask() {
+		return this.failedTask;
 	}
 
 	/**

@@ -183,6 +183,13 @@ final class Group implements ErrGroup, GroupInfo {
 	// Written under the lock, once.
 	private volatile ErrGroupException failure;
 
+	/**
+	 * The task whose failure cancelled the group (S2), for the exception's message (S38); written once,
+	 * by that task's runner before the task's count is given back, so the sealer, which reads it after
+	 * the count reached zero, sees it.
+	 */
+	private volatile TaskImpl<?> firstFailed;
+
 	// Guarded by lock; null until the first awaitAsync().
 	private List<CompletableFuture<Void>> asyncWaiters;
 
@@ -224,37 +231,88 @@ final class Group implements ErrGroup, GroupInfo {
 	@Override
 	public <T> Task<T> go(Callable<T> task) {
 		Objects.requireNonNull(task, "task must not be null");
-		return spawn(task, TaskImpl.KIND_CALLABLE, true);
+		return spawn(null, task, TaskImpl.KIND_CALLABLE, true);
 	}
 
 	@Override
 	public <T> Task<T> go(GroupTask<T> task) {
 		Objects.requireNonNull(task, "task must not be null");
-		return spawn(task, TaskImpl.KIND_GROUP_TASK, true);
+		return spawn(null, task, TaskImpl.KIND_GROUP_TASK, true);
 	}
 
 	@Override
 	public Task<Void> go(VoidTask task) {
 		Objects.requireNonNull(task, "task must not be null");
-		return spawn(task, TaskImpl.KIND_VOID_TASK, true);
+		return spawn(null, task, TaskImpl.KIND_VOID_TASK, true);
 	}
 
 	@Override
 	public <T> Optional<Task<T>> tryGo(Callable<T> task) {
 		Objects.requireNonNull(task, "task must not be null");
-		return Optional.ofNullable(spawn(task, TaskImpl.KIND_CALLABLE, false));
+		return Optional.ofNullable(spawn(null, task, TaskImpl.KIND_CALLABLE, false));
 	}
 
 	@Override
 	public <T> Optional<Task<T>> tryGo(GroupTask<T> task) {
 		Objects.requireNonNull(task, "task must not be null");
-		return Optional.ofNullable(spawn(task, TaskImpl.KIND_GROUP_TASK, false));
+		return Optional.ofNullable(spawn(null, task, TaskImpl.KIND_GROUP_TASK, false));
 	}
 
 	@Override
 	public Optional<Task<Void>> tryGo(VoidTask task) {
 		Objects.requireNonNull(task, "task must not be null");
-		return Optional.ofNullable(spawn(task, TaskImpl.KIND_VOID_TASK, false));
+		return Optional.ofNullable(spawn(null, task, TaskImpl.KIND_VOID_TASK, false));
+	}
+
+	@Override
+	public <T> Task<T> go(String name, Callable<T> task) {
+		checkName(name, "go");
+		Objects.requireNonNull(task, "task must not be null");
+		return spawn(name, task, TaskImpl.KIND_CALLABLE, true);
+	}
+
+	@Override
+	public <T> Task<T> go(String name, GroupTask<T> task) {
+		checkName(name, "go");
+		Objects.requireNonNull(task, "task must not be null");
+		return spawn(name, task, TaskImpl.KIND_GROUP_TASK, true);
+	}
+
+	@Override
+	public Task<Void> go(String name, VoidTask task) {
+		checkName(name, "go");
+		Objects.requireNonNull(task, "task must not be null");
+		return spawn(name, task, TaskImpl.KIND_VOID_TASK, true);
+	}
+
+	@Override
+	public <T> Optional<Task<T>> tryGo(String name, Callable<T> task) {
+		checkName(name, "tryGo");
+		Objects.requireNonNull(task, "task must not be null");
+		return Optional.ofNullable(spawn(name, task, TaskImpl.KIND_CALLABLE, false));
+	}
+
+	@Override
+	public <T> Optional<Task<T>> tryGo(String name, GroupTask<T> task) {
+		checkName(name, "tryGo");
+		Objects.requireNonNull(task, "task must not be null");
+		return Optional.ofNullable(spawn(name, task, TaskImpl.KIND_GROUP_TASK, false));
+	}
+
+	@Override
+	public Optional<Task<Void>> tryGo(String name, VoidTask task) {
+		checkName(name, "tryGo");
+		Objects.requireNonNull(task, "task must not be null");
+		return Optional.ofNullable(spawn(name, task, TaskImpl.KIND_VOID_TASK, false));
+	}
+
+	/** S38: a name is optional, but a given one must say something. */
+	private static void checkName(String name, String method) {
+		Objects.requireNonNull(name, () -> "name must not be null; use " + method + "(task) for an unnamed task");
+		if (name.isBlank()) {
+			throw new IllegalArgumentException(
+					"name must not be blank, it was '" + name + "'; use " + method + "(task) for an unnamed task");
+		}
 	}
 
 	/** What {@link #reserve} found. */
@@ -312,10 +370,11 @@ final class Group implements ErrGroup, GroupInfo {
 	}
 
 	/**
-	 * Spawns a task. With {@code block}, waits (helping) for a limit slot; without, returns
-	 * {@code null} when none is free. On a cancelled group, returns a task born CANCELLED.
+	 * Spawns a task, named or not ({@code null}). With {@code block}, waits (helping) for a limit slot;
+	 * without, returns {@code null} when none is free. On a cancelled group, returns a task born
+	 * CANCELLED.
 	 */
-	private <T> TaskImpl<T> spawn(Object body, byte kind, boolean block) {
+	private <T> TaskImpl<T> spawn(String taskName, Object body, byte kind, boolean block) {
 		ensureUsable();
 		int reservation = -1;
 		if (!block) {
@@ -327,7 +386,7 @@ final class Group implements ErrGroup, GroupInfo {
 				throw refusal();
 			}
 		}
-		TaskImpl<T> task = new TaskImpl<>(this, this.nextIndex.getAndIncrement(), body, kind);
+		TaskImpl<T> task = new TaskImpl<>(this, this.nextIndex.getAndIncrement(), taskName, body, kind);
 		try {
 			task.decorated = this.factory.decorate(task); // S16: on the submitting thread
 		}
@@ -430,7 +489,10 @@ final class Group implements ErrGroup, GroupInfo {
 	// ---- running tasks (called by TaskImpl)
 
 	void taskFailed(TaskImpl<?> task, Throwable ex) {
-		if (!this.context.cancel(ex)) {
+		if (this.context.cancel(ex)) {
+			this.firstFailed = task; // S38: the exception names it
+		}
+		else {
 			this.lock.lock();
 			try {
 				if (ex != this.context.cause()) {
@@ -632,7 +694,10 @@ final class Group implements ErrGroup, GroupInfo {
 		if (cause != null) {
 			this.lock.lock();
 			try {
-				this.failure = new ErrGroupException(this.name, cause, this.suppressed);
+				// firstFailed is set only by the task whose failure won the cause: it is that task's.
+				TaskImpl<?> first = this.firstFailed;
+				this.failure = new ErrGroupException(this.name, (first != null) ? first.label() : null, cause,
+						this.suppressed);
 			}
 			finally {
 				this.lock.unlock();
@@ -686,7 +751,8 @@ final class Group implements ErrGroup, GroupInfo {
 
 	private ErrGroupException copy(ErrGroupException outcome) {
 		// A fresh exception per call, so that its stack trace shows this call; same cause, same suppressed.
-		return new ErrGroupException(this.name, outcome.getCause(), List.of(outcome.getSuppressed()));
+		return new ErrGroupException(this.name, outcome.failedTask(), outcome.getCause(),
+				List.of(outcome.getSuppressed()));
 	}
 
 	// ---- cancelling and closing
@@ -860,6 +926,11 @@ final class Group implements ErrGroup, GroupInfo {
 			default:
 				return this.tasks.count(state);
 		}
+	}
+
+	@Override
+	public List<TaskInfo> unfinishedTasks() {
+		return this.tasks.unfinished();
 	}
 
 	/** How many tasks the list links now, ended ones not yet unlinked included; for tests. */

@@ -1,6 +1,7 @@
 package io.github.errgroup;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -81,6 +82,14 @@ public sealed interface GroupInfo permits Group {
 	 * @return the count
 	 */
 	int taskCount(Task.State state);
+
+	/**
+	 * Returns the group's tasks that have not ended: {@code PENDING} or {@code RUNNING} now, oldest
+	 * first; a snapshot of a moving group, for a view such as the actuator endpoint's "which task is
+	 * stuck" (S38). Walks the group's tasks: not for a hot path.
+	 * @return the unfinished tasks, empty once the group has finished
+	 */
+	List<TaskInfo> unfinishedTasks();
 
 	/**
 	 * Returns the outcome once the group has finished: the exception {@link ErrGroup#await()} throws

@@ -111,6 +111,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	final int index;
 
+	/** The name given to {@code go} (S38), or {@code null}: an unnamed task pays only this field. */
+	private final String name;
+
 	static final byte KIND_CALLABLE = 0;
 
 	static final byte KIND_GROUP_TASK = 1;
@@ -173,10 +176,11 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	/** The executor refused it; guarded by the group's lock. */
 	boolean rejected;
 
-	TaskImpl(Group group, int index, Object body, byte kind) {
+	TaskImpl(Group group, int index, String name, Object body, byte kind) {
 		this.group = group;
 		this.kind = kind;
 		this.index = index;
+		this.name = name;
 		this.body = body;
 		this.spawnedNanos = System.nanoTime();
 	}
@@ -569,6 +573,28 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	}
 
 	@Override
+	public Optional<String> name() {
+		return Optional.ofNullable(this.name);
+	}
+
+	/**
+	 * How messages name the task: {@code task 'pricing' (#2)}, or {@code task #2} when unnamed. Built
+	 * with a plain {@code StringBuilder}: this runs while the group seals, and a string concatenation's
+	 * first use bootstraps {@code StringConcatFactory}, which RacesModelCheckTest's model checker
+	 * reported as a hang.
+	 */
+	String label() {
+		StringBuilder label = new StringBuilder("task ");
+		if (this.name != null) {
+			label.append('\'').append(this.name).append("' (#").append(this.index).append(')');
+		}
+		else {
+			label.append('#').append(this.index);
+		}
+		return label.toString();
+	}
+
+	@Override
 	public Optional<Throwable> exception() {
 		return isFinal() ? Optional.ofNullable(this.exception) : Optional.empty();
 	}
@@ -595,7 +621,8 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	@Override
 	public String toString() {
-		return "Task[" + this.group.name() + "#" + this.index + ", " + state() + "]";
+		return "Task[" + this.group.name() + "#" + this.index + ((this.name != null) ? " '" + this.name + "'" : "") + ", "
+				+ state() + "]";
 	}
 
 }

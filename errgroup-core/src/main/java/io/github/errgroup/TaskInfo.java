@@ -21,6 +21,13 @@ public sealed interface TaskInfo permits TaskImpl {
 	int index();
 
 	/**
+	 * Returns the name given to {@code go(name, task)} or {@code tryGo(name, task)} (S38): what the
+	 * {@code ErrGroupException} message, the actuator endpoint and traces call the task.
+	 * @return the name, empty for a task started without one
+	 */
+	Optional<String> name();
+
+	/**
 	 * Returns the state of the task now.
 	 * @return the state
 	 */

@@ -3,6 +3,7 @@ package io.github.errgroup;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -148,6 +149,18 @@ final class TaskStack {
 			}
 		}
 		return n;
+	}
+
+	/** The linked tasks that have not ended now, oldest first: a snapshot of a moving stack. */
+	List<TaskInfo> unfinished() {
+		List<TaskInfo> unfinished = new ArrayList<>();
+		for (TaskImpl<?> t = this.head; t != null; t = t.next) {
+			if (!t.isFinal()) {
+				unfinished.add(t);
+			}
+		}
+		Collections.reverse(unfinished);
+		return unfinished;
 	}
 
 	/** How many tasks are linked now, ended ones not yet unlinked included. */

@@ -249,11 +249,18 @@ class SampleAppEndToEndTest {
 	}
 
 	@Test
-	void theTimelineShowsTheGroupsWithTheirTasks() throws Exception {
+	@SuppressWarnings("unchecked")
+	void S38_theTimelineShowsTheGroupsWithTheirTasks_byName() throws Exception {
 		get("/api/products/7?fail=inventory");
 		HttpResponse<String> response = get("/api/timeline");
 		assertThat(response.statusCode()).isEqualTo(200);
-		assertThat(response.body()).contains("\"name\":\"product\"").contains("\"outcome\":\"failed\"");
+		List<Map<String, Object>> groups = this.json.readValue(response.body(), List.class);
+		Map<String, Object> product = groups.stream().filter((g) -> "product".equals(g.get("name"))).findFirst().orElseThrow();
+		List<Map<String, Object>> tasks = (List<Map<String, Object>>) product.get("tasks");
+		assertThat(tasks).extracting((t) -> t.get("name"))
+			.containsExactly("details", "pricing", "inventory", "reviews", "recommendations");
+		assertThat(tasks).filteredOn((t) -> "failed".equals(t.get("outcome"))).extracting((t) -> t.get("name"))
+			.containsExactly("inventory");
 		assertThat(get("/").body()).contains("live fan-out timeline");
 	}
 

@@ -23,7 +23,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * The timeline page in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}):
- * "One fails" draws failed and cancelled bars. Skips, saying why, when Chromium is not installed;
+ * "One fails" draws failed and cancelled bars, each labelled by its task's name (S38); the screenshot it
+ * leaves in {@code target/timeline.png} is the README's {@code docs/images/timeline.png}. Skips, saying why, when Chromium is not installed;
  * {@code .ci/run} installs it.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -61,7 +62,7 @@ class TimelinePageBrowserTest {
 	}
 
 	@Test
-	void oneFails_drawsAFailedBarAndCancelledBars() throws Exception {
+	void S38_oneFails_drawsAFailedBarAndCancelledBars_labelledByTaskName() throws Exception {
 		this.browser.get("http://127.0.0.1:" + this.port + "/");
 		WebDriverWait wait = new WebDriverWait(this.browser, Duration.ofSeconds(20));
 		wait.until(d -> "complete".equals(this.browser.executeScript("return document.readyState")));
@@ -77,6 +78,19 @@ class TimelinePageBrowserTest {
 				"return Array.from(document.querySelectorAll('section.group[data-group=product] .bar'))"
 						+ ".map(function (bar) { return bar.dataset.outcome; });");
 		assertThat(outcomes).contains("failed", "cancelled");
+		// S38: each bar of the newest product group (the page draws the newest first) is labelled by its
+		// task's name, and the red one is pricing's.
+		@SuppressWarnings("unchecked")
+		List<String> labels = (List<String>) this.browser.executeScript(
+				"return Array.from(document.querySelector('section.group[data-group=product]').querySelectorAll(':scope > .lanes .label'))"
+						+ ".map(function (label) { return label.textContent; });");
+		assertThat(labels).containsExactly("details", "pricing", "inventory", "reviews", "recommendations");
+		@SuppressWarnings("unchecked")
+		List<String> failed = (List<String>) this.browser.executeScript(
+				"return Array.from(document.querySelector('section.group[data-group=product]').querySelectorAll(':scope > .lanes .track'))"
+						+ ".filter(function (track) { return track.querySelector('.bar[data-outcome=failed]'); })"
+						+ ".map(function (track) { return track.querySelector('.label').textContent; });");
+		assertThat(failed).containsExactly("pricing");
 		assertThat(this.browser.findElements(By.cssSelector(".cancel-line"))).as("the cancel moment is marked")
 			.isNotEmpty();
 		File shot = this.browser.getScreenshotAs(OutputType.FILE);

@@ -14,6 +14,7 @@ import java.util.Objects;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.GroupInfo;
 import io.github.errgroup.Task;
+import io.github.errgroup.TaskInfo;
 import io.github.errgroup.spring.actuate.ErrGroupsEndpoint.ErrGroupsEndpointRuntimeHints;
 import org.jspecify.annotations.Nullable;
 
@@ -28,7 +29,8 @@ import org.springframework.context.annotation.ImportRuntimeHints;
 /**
  * {@link Endpoint @Endpoint} that shows the groups open now (S28), as a tree: each group's nested
  * groups are its {@code groups}. Each group has its name, age, state, deadline, limit, how many of
- * its tasks are in each state, and its cancellation cause once cancelled. A group at the root that was
+ * its tasks are in each state, its named tasks that have not ended with their state (S38: which
+ * downstream is stuck), and its cancellation cause once cancelled. A group at the root that was
  * opened under a scope such as a web request's (a {@code CancellationScope}) shows that scope's name
  * as its {@code request}, the HTTP method and path, for example {@code GET /api/products/42}; nothing
  * else of the request, and never a query string. Read-only.
@@ -36,6 +38,9 @@ import org.springframework.context.annotation.ImportRuntimeHints;
 @Endpoint(id = "errgroups")
 @ImportRuntimeHints(ErrGroupsEndpointRuntimeHints.class)
 public class ErrGroupsEndpoint {
+
+	/** The most named tasks shown per group, so that a group of thousands of tasks stays readable. */
+	static final int MAX_NAMED_TASKS = 50;
 
 	private final Collection<ErrGroupFactory> factories;
 
@@ -136,6 +141,8 @@ public class ErrGroupsEndpoint {
 
 		private final Map<Task.State, Integer> tasks;
 
+		private final List<TaskDescriptor> namedTasks;
+
 		private final @Nullable String cancelCause;
 
 		private @Nullable String request;
@@ -154,6 +161,14 @@ public class ErrGroupsEndpoint {
 				tasks.put(taskState, group.taskCount(taskState));
 			}
 			this.tasks = tasks;
+			List<TaskDescriptor> named = new ArrayList<>(0);
+			for (TaskInfo task : group.unfinishedTasks()) {
+				if (named.size() == MAX_NAMED_TASKS) {
+					break;
+				}
+				task.name().ifPresent((taskName) -> named.add(new TaskDescriptor(taskName, task.index(), task.state())));
+			}
+			this.namedTasks = named;
 			Throwable cause = group.context().cause();
 			this.cancelCause = (cause != null) ? cause.toString() : null;
 		}
@@ -215,6 +230,15 @@ public class ErrGroupsEndpoint {
 		}
 
 		/**
+		 * Returns the group's named tasks that have not ended (S38), oldest first, at most 50: which of
+		 * them still run, or wait to. Unnamed and ended tasks are only counted, in {@link #getTasks()}.
+		 * @return the named unfinished tasks
+		 */
+		public List<TaskDescriptor> getNamedTasks() {
+			return this.namedTasks;
+		}
+
+		/**
 		 * Returns why the group was cancelled.
 		 * @return the cause, as its class name and message, or {@code null} while not cancelled
 		 */
@@ -239,6 +263,16 @@ public class ErrGroupsEndpoint {
 		public List<GroupDescriptor> getGroups() {
 			return this.groups;
 		}
+
+	}
+
+	/**
+	 * A named task of an open group (S38).
+	 * @param name the name given to {@code go}
+	 * @param index the task's position in its group, from 0 in the order of {@code go}
+	 * @param state {@code PENDING} or {@code RUNNING}, when the endpoint looked
+	 */
+	public record TaskDescriptor(String name, int index, Task.State state) {
 
 	}
 

@@ -2,14 +2,17 @@ package io.github.errgroup.spring.observation;
 
 import io.github.errgroup.Task;
 import io.github.errgroup.TaskInfo;
+import io.github.errgroup.spring.observation.ErrGroupObservationDocumentation.TaskHighCardinalityKeyNames;
 import io.github.errgroup.spring.observation.ErrGroupObservationDocumentation.TaskKeyNames;
 import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
 
 /**
  * The default {@link TaskObservationConvention}: named {@code errgroup.task}, with the contextual name
- * (a span's name) {@code task <group name>} and the low-cardinality keys {@code group},
- * {@code outcome} and {@code exception}.
+ * (a span's name) {@code task <task name>} for a named task (S38) and {@code task <group name>} for
+ * an unnamed one, the low-cardinality keys {@code group}, {@code outcome} and {@code exception}, and,
+ * for a named task, the high-cardinality key {@code errgroup.task.name}. The task's name is never a
+ * low-cardinality key: meters are made from those, and their tags must stay bounded (S26).
  */
 public class DefaultTaskObservationConvention implements TaskObservationConvention {
 
@@ -38,12 +41,28 @@ public class DefaultTaskObservationConvention implements TaskObservationConventi
 
 	@Override
 	public String getContextualName(TaskObservationContext context) {
-		return "task " + context.getTask().group().name();
+		TaskInfo task = context.getTask();
+		return "task " + task.name().orElseGet(() -> task.group().name());
 	}
 
 	@Override
 	public KeyValues getLowCardinalityKeyValues(TaskObservationContext context) {
 		return KeyValues.of(group(context), outcome(context), exception(context));
+	}
+
+	@Override
+	public KeyValues getHighCardinalityKeyValues(TaskObservationContext context) {
+		return context.getTask().name().map((name) -> KeyValues.of(name(context, name))).orElse(KeyValues.empty());
+	}
+
+	/**
+	 * Returns the {@code errgroup.task.name} key value of a named task (S38).
+	 * @param context the observation's context
+	 * @param name the task's name
+	 * @return the key value
+	 */
+	protected KeyValue name(TaskObservationContext context, String name) {
+		return KeyValue.of(TaskHighCardinalityKeyNames.NAME, name);
 	}
 
 	/**

@@ -7,8 +7,8 @@ import io.micrometer.observation.ObservationConvention;
 import io.micrometer.observation.docs.ObservationDocumentation;
 
 /**
- * The observations of errgroup (S27) and their {@link KeyValue KeyValues}, every one of low
- * cardinality. With Micrometer Tracing, each observation is a span: the request's span (or whatever
+ * The observations of errgroup (S27) and their {@link KeyValue KeyValues}: of low cardinality, but
+ * for a named task's name (S38), which goes to spans only, never to meters. With Micrometer Tracing, each observation is a span: the request's span (or whatever
  * observation was current where the group was opened) is the parent of the group's span, and each
  * task's span is the child of its group's, whichever thread ran the task.
  *
@@ -57,7 +57,7 @@ public enum ErrGroupObservationDocumentation implements ObservationDocumentation
 
 		@Override
 		public KeyName[] getHighCardinalityKeyNames() {
-			return new KeyName[] {};
+			return TaskHighCardinalityKeyNames.values();
 		}
 	};
 
@@ -123,6 +123,28 @@ public enum ErrGroupObservationDocumentation implements ObservationDocumentation
 			@Override
 			public String asString() {
 				return "exception";
+			}
+		}
+
+	}
+
+	/**
+	 * High-cardinality keys of {@link #TASK}: on spans, never on meters.
+	 */
+	public enum TaskHighCardinalityKeyNames implements KeyName {
+
+		/**
+		 * Name given to {@code go(name, task)} (S38); absent for an unnamed task.
+		 */
+		NAME {
+			@Override
+			public String asString() {
+				return "errgroup.task.name";
+			}
+
+			@Override
+			public boolean isRequired() {
+				return false;
 			}
 		}
 

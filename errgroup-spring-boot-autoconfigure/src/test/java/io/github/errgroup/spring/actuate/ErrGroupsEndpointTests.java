@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,6 +17,7 @@ import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.GroupInfo;
 import io.github.errgroup.Task;
 import io.github.errgroup.spring.actuate.ErrGroupsEndpoint.GroupDescriptor;
+import io.github.errgroup.spring.actuate.ErrGroupsEndpoint.TaskDescriptor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
@@ -143,6 +145,32 @@ class ErrGroupsEndpointTests {
 			release.countDown();
 			orphan.close();
 			request.cancel(new CancellationException("request completed"));
+		}
+	}
+
+	@Test
+	void S38_namedTasksThatHaveNotEnded_byNameAndState_oldestFirst_bounded() throws Exception {
+		List<Runnable> held = new CopyOnWriteArrayList<>(); // an executor that never runs: tasks stay PENDING
+		ErrGroupFactory holding = ErrGroupFactory.create(held::add);
+		ErrGroupsEndpoint endpoint = new ErrGroupsEndpoint(List.of(holding));
+		try (ErrGroup page = holding.newGroup("page")) {
+			page.go("pricing", () -> "9.99");
+			page.go(() -> "unnamed: only counted");
+			page.go("stock", () -> 3);
+			held.get(0).run(); // pricing ends: only counted now
+			assertThat(endpoint.errGroups().getGroups()).singleElement()
+				.satisfies((group) -> assertThat(group.getNamedTasks())
+					.containsExactly(new TaskDescriptor("stock", 2, Task.State.PENDING)));
+			assertThat(JsonMapper.builder().build().writeValueAsString(endpoint.errGroups()))
+				.contains("\"namedTasks\":[{\"name\":\"stock\",\"index\":2,\"state\":\"PENDING\"}]");
+		}
+		try (ErrGroup big = holding.newGroup("big")) {
+			for (int i = 0; i < ErrGroupsEndpoint.MAX_NAMED_TASKS + 10; i++) {
+				big.go("part-" + i, () -> null);
+			}
+			List<TaskDescriptor> shown = endpoint.errGroups().getGroups().get(0).getNamedTasks();
+			assertThat(shown).hasSize(ErrGroupsEndpoint.MAX_NAMED_TASKS);
+			assertThat(shown.get(0).name()).as("oldest first").isEqualTo("part-0");
 		}
 	}
 

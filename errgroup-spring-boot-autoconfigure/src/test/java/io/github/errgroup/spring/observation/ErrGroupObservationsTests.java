@@ -13,6 +13,7 @@ import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupException;
 import io.github.errgroup.ErrGroupFactory;
 import io.micrometer.common.KeyValue;
+import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
@@ -167,10 +168,38 @@ public class ErrGroupObservationsTests {
 		assertThat(this.recorder.stopped).isEmpty();
 	}
 
+	@Test
+	void S38_aNamedTaskIsNamedInItsSpan_andItsNameIsNeverALowCardinalityKey() {
+		ErrGroupFactory factory = ErrGroupFactory.builder()
+			.executor(this.pool)
+			.listener(new ErrGroupObservations(this.registry))
+			.build();
+		try (ErrGroup group = factory.newGroup("product")) {
+			group.go("pricing", () -> "9.99");
+			group.await();
+		}
+		try (ErrGroup group = factory.newGroup("product")) {
+			group.go(() -> "unnamed");
+			group.await();
+		}
+		List<Observation.Context> tasks = this.recorder.named("errgroup.task");
+		assertThat(tasks).extracting(Observation.Context::getContextualName).containsExactly("task pricing", "task product");
+		assertThat(highKeys(tasks.get(0))).containsExactly(Map.entry("errgroup.task.name", "pricing"));
+		assertThat(highKeys(tasks.get(1))).as("an unnamed task has no name key").isEmpty();
+		// Meters are made from the low-cardinality keys (S26): the name must not be among them.
+		assertThat(tasks).allSatisfy((task) -> assertThat(keys(task)).containsOnlyKeys("group", "outcome", "exception"));
+	}
+
 	private static Map<String, String> keys(Observation.Context context) {
-		return context.getLowCardinalityKeyValues()
-			.stream()
-			.collect(Collectors.toMap(KeyValue::getKey, KeyValue::getValue));
+		return asMap(context.getLowCardinalityKeyValues());
+	}
+
+	private static Map<String, String> highKeys(Observation.Context context) {
+		return asMap(context.getHighCardinalityKeyValues());
+	}
+
+	private static Map<String, String> asMap(KeyValues keyValues) {
+		return keyValues.stream().collect(Collectors.toMap(KeyValue::getKey, KeyValue::getValue));
 	}
 
 	/** Every observation, once stopped. */

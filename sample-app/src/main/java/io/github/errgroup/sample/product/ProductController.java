@@ -39,11 +39,13 @@ public class ProductController {
 	@GetMapping("/api/products/{id}")
 	public ProductPage product(@PathVariable String id) {
 		try (ErrGroup group = this.groups.newGroup("product")) { // profile: errgroup.groups.product.*
-			Task<Part> details = group.go(() -> this.downstream.fetch("details", id));
-			Task<Part> pricing = group.go(() -> this.downstream.fetch("pricing", id));
-			Task<Stock> inventory = group.go(() -> this.inventory.stock(id)); // a JDBC query
-			Task<Part> reviews = group.go(() -> this.downstream.fetch("reviews", id));
-			Task<List<Part>> recommendations = group.go(() -> recommendations(id));
+			// Named after what each one fetches: the timeline, traces, /actuator/errgroups and the
+			// ErrGroupException's message say "pricing", not "task #1".
+			Task<Part> details = group.go("details", () -> this.downstream.fetch("details", id));
+			Task<Part> pricing = group.go("pricing", () -> this.downstream.fetch("pricing", id));
+			Task<Stock> inventory = group.go("inventory", () -> this.inventory.stock(id)); // a JDBC query
+			Task<Part> reviews = group.go("reviews", () -> this.downstream.fetch("reviews", id));
+			Task<List<Part>> recommendations = group.go("recommendations", () -> recommendations(id));
 			group.await(); // throws ErrGroupException: FanOutErrors turns it into 502 or 504
 			return new ProductPage(id, details.resultNow(), pricing.resultNow(), inventory.resultNow(),
 					reviews.resultNow(), recommendations.resultNow());
@@ -54,7 +56,7 @@ public class ProductController {
 	private List<Part> recommendations(String id) {
 		try (ErrGroup group = this.groups.newGroup("recommendations")) {
 			List<Task<Part>> queries = RECOMMENDATION_QUERIES.stream()
-				.map(query -> group.go(() -> this.downstream.fetch("recommendations", id, query)))
+				.map(query -> group.go(query, () -> this.downstream.fetch("recommendations", id, query)))
 				.toList();
 			group.await();
 			return queries.stream().map(Task::resultNow).toList();

@@ -68,7 +68,8 @@ public class TimelineListener implements GroupListener {
 
 	@Override
 	public void taskSpawned(TaskInfo task) {
-		update(task, (record, bar) -> bar.spawnedAt(record.at(task.spawnedNanos())));
+		String name = task.name().orElse(null);
+		update(task, (record, bar) -> bar.spawnedAt(record.at(task.spawnedNanos()), name));
 	}
 
 	@Override
@@ -209,6 +210,7 @@ public class TimelineListener implements GroupListener {
 	/**
 	 * One task's bar: times in epoch milliseconds (fractional), {@code null} until they happen.
 	 * @param index the task's index in its group
+	 * @param name the name given to {@code go}, or {@code null}
 	 * @param spawned when {@code go()} accepted it
 	 * @param started when it started running
 	 * @param finished when it ended
@@ -217,23 +219,23 @@ public class TimelineListener implements GroupListener {
 	 * @param thread the thread that ran it
 	 * @param error what it threw, if it failed
 	 */
-	public record TaskRecord(int index, Double spawned, Double started, Double finished, String outcome, String thread,
-			String error) {
+	public record TaskRecord(int index, String name, Double spawned, Double started, Double finished, String outcome,
+			String thread, String error) {
 
 		static TaskRecord of(int index) {
-			return new TaskRecord(index, null, null, null, "running", null, null);
+			return new TaskRecord(index, null, null, null, null, "running", null, null);
 		}
 
-		TaskRecord spawnedAt(double at) {
-			return new TaskRecord(this.index, at, this.started, this.finished, this.outcome, this.thread, this.error);
+		TaskRecord spawnedAt(double at, String name) {
+			return new TaskRecord(this.index, name, at, this.started, this.finished, this.outcome, this.thread, this.error);
 		}
 
 		TaskRecord startedAt(double at, String thread) {
-			return new TaskRecord(this.index, this.spawned, at, this.finished, this.outcome, thread, this.error);
+			return new TaskRecord(this.index, this.name, this.spawned, at, this.finished, this.outcome, thread, this.error);
 		}
 
 		TaskRecord finishedAt(double at, String outcome, String error) {
-			return new TaskRecord(this.index, this.spawned, this.started, at, outcome, this.thread, error);
+			return new TaskRecord(this.index, this.name, this.spawned, this.started, at, outcome, this.thread, error);
 		}
 
 	}

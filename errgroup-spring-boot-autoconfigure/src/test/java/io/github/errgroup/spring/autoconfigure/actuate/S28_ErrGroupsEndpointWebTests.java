@@ -61,7 +61,7 @@ class S28_ErrGroupsEndpointWebTests {
 
 	@Test
 	@Timeout(60)
-	void S28_theRequestsGroupsAsATree_underItsMethodAndPath_withoutTheQueryString() throws Exception {
+	void S28_S38_theRequestsGroupsAsATree_underItsMethodAndPath_withoutTheQueryString_withTheirNamedTasks() throws Exception {
 		CompletableFuture<HttpResponse<String>> page = this.http
 			.sendAsync(request("/api/products/42?token=s3cr3t&user=alice"), HttpResponse.BodyHandlers.ofString());
 		try {
@@ -79,10 +79,15 @@ class S28_ErrGroupsEndpointWebTests {
 				assertThat(product.get("limit").asInt()).isEqualTo(4);
 				assertThat(product.get("tasks").get("SUCCESS").asInt()).isEqualTo(1);
 				assertThat(product.get("tasks").get("RUNNING").asInt()).isEqualTo(1);
+				// S38: the named task still running, by name; "details" has ended, and is only counted.
+				assertThat(product.get("namedTasks").toString())
+					.isEqualTo("[{\"name\":\"recommendations\",\"index\":1,\"state\":\"RUNNING\"}]");
 				JsonNode recommendations = product.get("groups").get(0);
 				assertThat(recommendations.get("name").asString()).isEqualTo("recommendations");
 				assertThat(recommendations.has("request")).as("a nested group does not repeat the request").isFalse();
 				assertThat(recommendations.get("tasks").get("RUNNING").asInt()).isEqualTo(1);
+				assertThat(recommendations.get("namedTasks").toString())
+					.isEqualTo("[{\"name\":\"similar\",\"index\":0,\"state\":\"RUNNING\"}]");
 				assertThat(body).doesNotContain("s3cr3t").doesNotContain("alice").doesNotContain("token");
 				logger.debug("S28 /actuator/errgroups: " + body);
 			});
@@ -150,10 +155,10 @@ class S28_ErrGroupsEndpointWebTests {
 		@GetMapping("/api/products/{id}")
 		String product(@PathVariable int id) {
 			try (ErrGroup product = this.groups.group("product").limit(4).open()) {
-				product.go(() -> "details");
-				product.go(() -> {
+				product.go("details", () -> "details");
+				product.go("recommendations", () -> {
 					try (ErrGroup recommendations = this.groups.newGroup("recommendations")) {
-						recommendations.go(() -> {
+						recommendations.go("similar", () -> {
 							nestedRunning.countDown();
 							release.await();
 						});

@@ -66,7 +66,7 @@ class S27_TracingTests {
 
 	@Test
 	@Timeout(60)
-	void S27_requestToGroupToTaskSpans_tasksOnThePool_andANestedGroupUnderItsTask() throws Exception {
+	void S27_S38_requestToGroupToTaskSpans_tasksOnThePool_andANestedGroupUnderItsTask_namedTasksByName() throws Exception {
 		String threads = get("/fanout");
 		assertThat(threads.split(",")).as("two tasks met, so at least one ran on the pool")
 			.anyMatch((thread) -> thread.startsWith("errgroup-"));
@@ -88,7 +88,11 @@ class S27_TracingTests {
 
 		SimpleSpan nested = one(trace, "group fanout-nested");
 		assertThat(nested.getParentId()).as("a group opened in a task is the task's child").isIn(taskIds);
-		assertThat(one(trace, "task fanout-nested").getParentId()).isEqualTo(nested.getSpanId());
+		SimpleSpan named = one(trace, "task similar");
+		assertThat(named.getParentId()).isEqualTo(nested.getSpanId());
+		assertThat(named.getTags()).as("S38: the span is named after the task, and carries its name")
+			.containsEntry("errgroup.task.name", "similar")
+			.containsEntry("group", "fanout-nested");
 
 		assertThat(group.getTags()).containsEntry("group", "fanout").containsEntry("outcome", "success");
 		assertThat(tasks).allSatisfy((task) -> assertThat(task.getTags()).containsEntry("group", "fanout")
@@ -225,7 +229,7 @@ class S27_TracingTests {
 						call();
 						if (index == 0) {
 							try (ErrGroup nested = this.groups.newGroup("fanout-nested")) {
-								nested.go(() -> "nested");
+								nested.go("similar", () -> "nested"); // S38: a named task
 								nested.await();
 							}
 						}
