@@ -20,9 +20,9 @@ import io.github.errgroup.TaskInfo;
  * ManualExecutor executor = new ManualExecutor();
  * ErrGroupFactory factory = ErrGroupFactory.create(executor);
  * ErrGroup group = factory.newGroup("page");
- * Task<Part> details = group.go(() -> fetch("details"));   // #0, queued
- * Task<Part> pricing = group.go(() -> fetch("pricing"));   // #1, queued
- * executor.run(1);          // pricing runs first, here, and fails: the group is cancelled
+ * Task<Part> details = group.go("details", () -> fetch("details"));   // #0, queued
+ * Task<Part> pricing = group.go("pricing", () -> fetch("pricing"));   // #1, queued
+ * executor.run("pricing");  // runs first, here, and fails: the group is cancelled
  * executor.runAll();        // details never starts (S4)
  * assertThatThrownBy(group::await)...;
  * assertThat(details.state()).isEqualTo(Task.State.CANCELLED);
@@ -164,6 +164,23 @@ public final class ManualExecutor implements Executor {
 	}
 
 	/**
+	 * Runs the queued tasks with the given {@linkplain TaskInfo#name() names} ({@code go("pricing", ...)})
+	 * on this thread, in the order given: the interleaving as a user tells it, "pricing failed before
+	 * inventory started".
+	 * @param names the tasks, in the order to run them
+	 * @throws IllegalArgumentException if no queued task has one of the names (the tasks before it have
+	 * run)
+	 * @throws IllegalStateException if several queued tasks have that name, or the engine handed over a
+	 * runnable that is not a task
+	 */
+	public void run(String... names) {
+		for (String name : names) {
+			Objects.requireNonNull(name, "a task name must not be null");
+			((Runnable) take(task -> task.name().filter(name::equals).isPresent(), "'" + name + "'")).run();
+		}
+	}
+
+	/**
 	 * The one place that selects a queued task: removes and returns the oldest one that {@code which}
 	 * accepts. With a {@code description}, exactly one must match; without, it returns {@code null}
 	 * when none does.
@@ -208,7 +225,8 @@ public final class ManualExecutor implements Executor {
 			return "none";
 		}
 		return tasks.stream()
-			.map(t -> "#" + t.index() + " of '" + t.group().name() + "' (" + t.state() + ")")
+			.map(t -> t.name().map(name -> "'" + name + "' ").orElse("") + "#" + t.index() + " of '" + t.group().name() + "' ("
+					+ t.state() + ")")
 			.collect(Collectors.joining(", ", "[", "]"));
 	}
 

@@ -41,6 +41,24 @@ class ManualExecutorTest {
 	}
 
 	@Test
+	void S37_S38_namedTasksRunInTheOrderOfTheirNames_andANameNotQueuedIsRefusedWithWhatIsQueued() {
+		ErrGroup group = this.factory.newGroup("page");
+		for (String part : List.of("details", "pricing", "reviews")) {
+			group.go(part, () -> this.ran.add(part));
+		}
+
+		this.executor.run("reviews", "details");
+
+		assertThat(this.ran).containsExactly("reviews", "details");
+		assertThatThrownBy(() -> this.executor.run("inventory")).isInstanceOf(IllegalArgumentException.class)
+			.hasMessageContaining("no queued task is 'inventory'")
+			.hasMessageContaining("'pricing' #1 of 'page'");
+		this.executor.run("pricing");
+		assertThat(this.ran).containsExactly("reviews", "details", "pricing");
+		group.await();
+	}
+
+	@Test
 	void S37_S4_replayingAFailureFirst_theTasksNotStartedAreCancelledAndNeverRun() {
 		RuntimeException pricingDown = new RuntimeException("pricing: 503");
 		ErrGroup group = this.factory.newGroup("page");
