@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One task of a group, and the {@link Runnable} handed to the executor.
@@ -21,9 +22,13 @@ import java.util.concurrent.CancellationException;
  *   PENDING ----------------&gt; CANCELLED  cancelIfPending: CAS, by a canceller walking the group, or by
  *                                        the spawner that pushed after the cancel began
  *   RUNNING ----------------&gt; INTERRUPTING  interruptIfRunning: CAS, by the canceller
- *   INTERRUPTING -----------&gt; INTERRUPTED   plain write, by that canceller, after interrupt()
+ *   INTERRUPTING -----------&gt; INTERRUPTED   CAS, by that canceller, after interrupt()
  *   INTERRUPTING -----------&gt; RUNNING       plain write, by that canceller when it is the runner itself
  *                                           (a task failing cancels its own group): no self-interrupt
+ *   INTERRUPTING -----------&gt; INTERRUPTING_AWAITED  CAS, by the runner, which then parks until the
+ *                                           canceller is done (it wants to end, or to enter a shield)
+ *   INTERRUPTING_AWAITED ---&gt; INTERRUPTED   plain write, by that canceller when its CAS above failed,
+ *                                           then it unparks the runner
  *   RUNNING ----------------&gt; SHIELDED      enterShield: CAS, by the runner (S32)
  *   SHIELDED ---------------&gt; RUNNING       exitShield: CAS, by the runner
  *   SHIELDED ---------------&gt; INTERRUPT_OWED  interruptIfRunning: CAS, by the canceller, instead of
@@ -36,11 +41,12 @@ import java.util.concurrent.CancellationException;
  *                                        by the runner; leaving INTERRUPTED clears the thread's
  *                                        interrupt; leaving a region the body did not close drops it
  * </pre>
- * The plain writes are safe because only the thread that won {@code RUNNING -> INTERRUPTING} writes
- * while the state is INTERRUPTING, and the runner never leaves INTERRUPTING itself (it yields until
- * the canceller is done); and the canceller, which acts once per task, never leaves INTERRUPTED or
- * INTERRUPT_OWED. SUCCESS, FAILED and CANCELLED are final. INTERRUPTING, INTERRUPTED, SHIELDED and
- * INTERRUPT_OWED are RUNNING to the outside world.
+ * The plain writes are safe because the runner's only move out of INTERRUPTING is the CAS to
+ * INTERRUPTING_AWAITED, which it never leaves itself (it parks until the canceller is done), so the
+ * thread that won {@code RUNNING -> INTERRUPTING} is the only one to write over either; and the
+ * canceller, which acts once per task, never leaves INTERRUPTED or INTERRUPT_OWED. SUCCESS, FAILED and
+ * CANCELLED are final. INTERRUPTING, INTERRUPTING_AWAITED, INTERRUPTED, SHIELDED and INTERRUPT_OWED are
+ * RUNNING to the outside world.
  *
  * <h2>Claiming</h2>
  * The executor and the waiting thread may both hold this runnable; the first to set {@code runner}
@@ -54,20 +60,12 @@ import java.util.concurrent.CancellationException;
  * on (the classic {@code FutureTask} cancel race). A runner leaving INTERRUPTED clears the interrupt
  * before its thread goes back to the pool or to waiting.
  *
- * <h2>Shields (S32)</h2>
- * A shielded region is two more states rather than a second word: the canceller must decide
- * "interrupt now" or "owe it" against the runner entering and leaving the region, and one CAS'd
- * word makes that a single decision, as for the interrupt itself. The nesting depth,
- * {@code shields}, is the runner's alone (a plain field): only the outermost region touches the
- * state. The canceller's CAS on RUNNING or SHIELDED fails only if the runner moved between the two
- * meanwhile, and it then looks again; the runner entering the region while the canceller is
- * INTERRUPTING yields until the interrupt has landed, then clears it. A task with no shield pays
- * nothing: the two states are only checked where the others already are.
- *
- * <p>A task awaiting a group of its own may run that group's task on its thread (S15). Its region is
- * then a region of the awaiting task too ({@code enclosing}, entered and left with it): the parent's
- * cancellation interrupts the parent's tasks before it reaches the child, and that interrupt would
- * otherwise land inside the child's region.
+ * <p>The runner that reaches INTERRUPTING parks, where {@code FutureTask} yields: the canceller's
+ * {@code interrupt()} of a virtual thread unparks it (a submit to its scheduler, often a wake-up of a
+ * carrier), during which the woken runner comes back to its task's end; a virtual thread's
+ * {@code Thread.yield()} only gives its carrier to other virtual threads, so it spun on a carrier
+ * (about half a million yields a second in the virtual-thread cancel-latency benchmark, 25 to 280
+ * per cancelled group), taking a core from the canceller it waited for on a busy machine.
  */
 final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
@@ -83,11 +81,13 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	private static final int INTERRUPT_OWED = 5;
 
-	private static final int SUCCESS = 6;
+	private static final int INTERRUPTING_AWAITED = 6;
 
-	private static final int FAILED = 7;
+	private static final int SUCCESS = 7;
 
-	private static final int CANCELLED = 8;
+	private static final int FAILED = 8;
+
+	private static final int CANCELLED = 9;
 
 	private static final VarHandle STATE;
 
@@ -329,10 +329,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 				return; // already final: nothing to publish twice
 			}
 			if (s == INTERRUPTING) {
-				// The canceller is between its CAS and interrupt(): a few instructions, unless it was
-				// preempted, which waking this thread makes likely on few cores; so yield, as
-				// FutureTask.handlePossibleCancellationInterrupt does, rather than spin.
-				Thread.yield();
+				awaitInterrupt();
 			}
 			else if (STATE.compareAndSet(this, s, finalState)) {
 				if (s == INTERRUPTED) {
@@ -390,11 +387,34 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 					thread.interrupt();
 				}
 				finally {
-					this.state = INTERRUPTED;
+					if (!STATE.compareAndSet(this, INTERRUPTING, INTERRUPTED)) {
+						this.state = INTERRUPTED; // INTERRUPTING_AWAITED: the runner parked, waiting for this
+						LockSupport.unpark(thread);
+					}
 				}
 				return;
 			}
 			// The CAS failed: the runner entered or left a shield meanwhile; look again.
+		}
+	}
+
+	/**
+	 * On the runner, which found the canceller between its CAS and {@code interrupt()}: parks until the
+	 * canceller has interrupted this thread and set INTERRUPTED ({@code INTERRUPTING ->
+	 * INTERRUPTING_AWAITED}, see the class comment), or returns at once if it has meanwhile. The caller
+	 * looks at the state again. The interrupt is cleared before each park (else the park returns at
+	 * once): it is the canceller's, which the runner clears on leaving INTERRUPTED anyway.
+	 */
+	private void awaitInterrupt() {
+		if (!STATE.compareAndSet(this, INTERRUPTING, INTERRUPTING_AWAITED)) {
+			return;
+		}
+		for (;;) {
+			Thread.interrupted();
+			if (this.state != INTERRUPTING_AWAITED) {
+				return;
+			}
+			LockSupport.park(this);
 		}
 	}
 
@@ -425,7 +445,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 				break;
 			}
 			else if (s == INTERRUPTING) {
-				Thread.yield(); // the canceller is about to interrupt: let it, then clear it (see finish)
+				awaitInterrupt(); // the canceller is about to interrupt: let it, then clear it (see finish)
 			}
 			else {
 				return false; // ended
