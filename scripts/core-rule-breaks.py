@@ -9,7 +9,7 @@ muts = [
  ("S2 interrupt-like after cancel counted as failure", B+'TaskImpl.java', "if (cause != null && isConsequenceOfCancellation(ex, cause)) {", "if (false) {", "ErrorsAndCancellationTest#S2*"),
  ("S3 running tasks not interrupted", B+'TaskStack.java', "t.interruptIfRunning(); // S3", "// t.interruptIfRunning(); // S3", "ErrorsAndCancellationTest#S3*"),
  ("S4 cancelled group still starts claimed tasks", B+'TaskImpl.java', "if (this.group.context.isCancelled()) {\n\t\t\t\t// S4", "if (false) {\n\t\t\t\t// S4", "ErrorsAndCancellationTest#S4*"),
- ("S5 no cancel when await returns", B+'Group.java', "if (!this.context.cancel(new Finished(this.name))) {", "if (false) {", "ErrorsAndCancellationTest#S5*"),
+ ("S5 no cancel when await returns", B+'Group.java', "if (!this.context.finish()) {", "if (false) {", "ErrorsAndCancellationTest#S5*"),
  ("S6 Errors swallowed", B+'TaskImpl.java', "private void failed(Throwable ex) {", "private void failed(Throwable ex) {\n\t\tif (ex instanceof Error) { finish(CANCELLED, null, ex); return; }", "ErrorsAndCancellationTest#S6*"),
  ("S7 later cancel overrides cause", B+'CancelContext.java', "if (!CAUSE.compareAndSet(this, null, cause)) {\n\t\t\treturn false;\n\t\t}", "if (this.cause != null) { this.cause = cause; return false; }", "ErrorsAndCancellationTest#S7*"),
  ("S8 interrupted await does not cancel", B+'Group.java', "void interruptedWhileWaiting() {\n\t\tthis.context.cancel(", "void interruptedWhileWaiting() {\n\t\tif (false) this.context.cancel(", "ErrorsAndCancellationTest#S8_anAwait*"),
@@ -84,7 +84,7 @@ muts = [
   "boolean someoneWaits = this.waiters > 0;\n\t\tlong c = (long) CTL.getAndAdd(this, -1L) - 1;\n\t\tint n = (int) c;\n\t\tif ((n == 0 || this.limit > 0) && someoneWaits) {",
   "RacesModelCheckTest#S1_lastTaskEndingWhileTheOwnerFallsAsleep*"),
  ("race: a waiter sleeps without looking again after announcing itself (lost wake-up)", B+'Waiter.java',
-  "if (g.mayStopWaiting(this.forWhat)) {\n\t\t\t\t\t\treturn;\n\t\t\t\t\t}\n\t\t\t\t\tnext = claimable();\n\t\t\t\t\tif (next == null) {",
+  "if (g.mayStopWaiting(this.forWhat)) {\n\t\t\t\treturn null;\n\t\t\t}\n\t\t\tnext = claimable();\n\t\t\tif (next == null) {",
   "if (next == null) {",
   "RacesModelCheckTest"),
 ]
