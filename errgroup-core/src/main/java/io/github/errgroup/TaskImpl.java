@@ -136,11 +136,20 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	private Throwable exception;
 
-	private final long spawnedNanos;
+	/**
+	 * When the task was spawned, started and finished ({@link System#nanoTime()} readings, at
+	 * {@code SPAWNED}, {@code STARTED}, {@code FINISHED_AT}), for {@link TaskInfo}, which only listeners
+	 * see; {@code null} when the factory has none, so that such a task costs neither the array nor
+	 * the clock reads (a {@code Task} handle is a {@code TaskInfo} only by a cast, and then reads 0).
+	 * Written by whoever makes the transition, like the fields above.
+	 */
+	private final long[] nanos;
 
-	private long startedNanos;
+	private static final int SPAWNED = 0;
 
-	private long finishedNanos;
+	private static final int STARTED = 1;
+
+	private static final int FINISHED_AT = 2;
 
 	private boolean ranByWaiter;
 
@@ -178,7 +187,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 		this.kind = kind;
 		this.index = index;
 		this.body = body;
-		this.spawnedNanos = System.nanoTime();
+		this.nanos = group.listeners.isEmpty() ? null : new long[] { System.nanoTime(), 0L, 0L };
 	}
 
 	/** The executor's entry point. */
@@ -238,7 +247,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 			this.enclosing = (TaskImpl<?>) previous;
 		}
 		try {
-			this.startedNanos = System.nanoTime();
+			stamp(STARTED);
 			this.group.listeners.taskStarted(this);
 			T value;
 			try {
@@ -322,7 +331,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	private void finish(int finalState, T value, Throwable ex) {
 		this.result = value;
 		this.exception = ex;
-		this.finishedNanos = System.nanoTime();
+		stamp(FINISHED_AT);
 		for (;;) {
 			int s = this.state;
 			if (s >= SUCCESS) {
@@ -353,7 +362,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	 */
 	boolean cancelIfPending() {
 		if (STATE.compareAndSet(this, PENDING, CANCELLED)) {
-			this.finishedNanos = System.nanoTime();
+			stamp(FINISHED_AT);
 			return true;
 		}
 		return false;
@@ -529,7 +538,19 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	 */
 	void cancelAtSpawn() {
 		this.state = CANCELLED;
-		this.finishedNanos = System.nanoTime();
+		stamp(FINISHED_AT);
+	}
+
+	private void stamp(int which) {
+		long[] n = this.nanos;
+		if (n != null) {
+			n[which] = System.nanoTime();
+		}
+	}
+
+	private long nanos(int which) {
+		long[] n = this.nanos;
+		return (n != null) ? n[which] : 0L;
 	}
 
 	boolean isFinal() {
@@ -595,17 +616,17 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	@Override
 	public long spawnedNanos() {
-		return this.spawnedNanos;
+		return nanos(SPAWNED);
 	}
 
 	@Override
 	public long startedNanos() {
-		return this.startedNanos;
+		return nanos(STARTED);
 	}
 
 	@Override
 	public long finishedNanos() {
-		return isFinal() ? this.finishedNanos : 0L;
+		return isFinal() ? nanos(FINISHED_AT) : 0L;
 	}
 
 	@Override
