@@ -69,11 +69,11 @@ muts = [
  # Races, checked by the Lincheck model tests (RacesModelCheckTest): each mutation reopens a window the
  # engine's compare-and-set protocol closes.
  ("race: interrupt after a plain read of RUNNING, no INTERRUPTING state", B+'TaskImpl.java',
-  "else if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {\n\t\t\t\tThread thread = this.runner;\n\t\t\t\tif (thread == Thread.currentThread()) {\n\t\t\t\t\tthis.state = RUNNING; // a task failing cancels its own group: no self-interrupt\n\t\t\t\t\treturn;\n\t\t\t\t}\n\t\t\t\ttry {\n\t\t\t\t\tthread.interrupt();\n\t\t\t\t}\n\t\t\t\tfinally {\n\t\t\t\t\tif (!STATE.compareAndSet(this, INTERRUPTING, INTERRUPTED)) {\n\t\t\t\t\t\tthis.state = INTERRUPTED; // INTERRUPTING_AWAITED: the runner parked, waiting for this\n\t\t\t\t\t\tLockSupport.unpark(thread);\n\t\t\t\t\t}\n\t\t\t\t}\n\t\t\t\treturn;\n\t\t\t}",
+  "else if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {\n\t\t\t\tThread thread = this.runner;\n\t\t\t\tif (thread == Thread.currentThread()) {\n\t\t\t\t\tthis.state = RUNNING; // a task failing cancels its own group: no self-interrupt\n\t\t\t\t\treturn;\n\t\t\t\t}\n\t\t\t\ttry {\n\t\t\t\t\tthread.interrupt();\n\t\t\t\t}\n\t\t\t\tfinally {\n\t\t\t\t\tif (!STATE.compareAndSet(this, INTERRUPTING, INTERRUPTED)) {\n\t\t\t\t\t\tthis.state = INTERRUPTED; // INTERRUPTING_AWAITED: the runner sleeps until this\n\t\t\t\t\t\tthis.group.signalWaiters();\n\t\t\t\t\t}\n\t\t\t\t}\n\t\t\t\treturn;\n\t\t\t}",
   "else {\n\t\t\t\tThread thread = this.runner;\n\t\t\t\tif (thread == Thread.currentThread()) {\n\t\t\t\t\treturn;\n\t\t\t\t}\n\t\t\t\tthread.interrupt();\n\t\t\t\tSTATE.compareAndSet(this, RUNNING, INTERRUPTED);\n\t\t\t\treturn;\n\t\t\t}",
   "RacesModelCheckTest#S3_interruptIfRunning*"),
- ("race: the canceller leaves a runner parked for its interrupt (lost wake-up)", B+'TaskImpl.java',
-  "\t\t\t\t\t\tLockSupport.unpark(thread);", "",
+ ("race: the canceller leaves a runner asleep waiting for its interrupt (lost wake-up)", B+'TaskImpl.java',
+  "\t\t\t\t\t\tthis.group.signalWaiters();", "",
   "RacesModelCheckTest#S3_interruptIfRunning*,RacesModelCheckTest#S2_S3*"),
  ("race: onCancel reads the cause before adding the callback", B+'CancelContext.java',
   "registration.set.add(registration);\n\t\tif (this.cause != null) {",

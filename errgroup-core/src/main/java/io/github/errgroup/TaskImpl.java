@@ -5,7 +5,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * One task of a group, and the {@link Runnable} handed to the executor.
@@ -25,10 +24,11 @@ import java.util.concurrent.locks.LockSupport;
  *   INTERRUPTING -----------&gt; INTERRUPTED   CAS, by that canceller, after interrupt()
  *   INTERRUPTING -----------&gt; RUNNING       plain write, by that canceller when it is the runner itself
  *                                           (a task failing cancels its own group): no self-interrupt
- *   INTERRUPTING -----------&gt; INTERRUPTING_AWAITED  CAS, by the runner, which then parks until the
- *                                           canceller is done (it wants to end, or to enter a shield)
+ *   INTERRUPTING -----------&gt; INTERRUPTING_AWAITED  CAS, by the runner, which then sleeps on its
+ *                                           group's condition until the canceller is done (it wants
+ *                                           to end, or to enter a shield)
  *   INTERRUPTING_AWAITED ---&gt; INTERRUPTED   plain write, by that canceller when its CAS above failed,
- *                                           then it unparks the runner
+ *                                           then it signals the condition under the group's lock
  *   RUNNING ----------------&gt; SHIELDED      enterShield: CAS, by the runner (S32)
  *   SHIELDED ---------------&gt; RUNNING       exitShield: CAS, by the runner
  *   SHIELDED ---------------&gt; INTERRUPT_OWED  interruptIfRunning: CAS, by the canceller, instead of
@@ -42,7 +42,7 @@ import java.util.concurrent.locks.LockSupport;
  *                                        interrupt; leaving a region the body did not close drops it
  * </pre>
  * The plain writes are safe because the runner's only move out of INTERRUPTING is the CAS to
- * INTERRUPTING_AWAITED, which it never leaves itself (it parks until the canceller is done), so the
+ * INTERRUPTING_AWAITED, which it never leaves itself (it sleeps until the canceller is done), so the
  * thread that won {@code RUNNING -> INTERRUPTING} is the only one to write over either; and the
  * canceller, which acts once per task, never leaves INTERRUPTED or INTERRUPT_OWED. SUCCESS, FAILED and
  * CANCELLED are final. INTERRUPTING, INTERRUPTING_AWAITED, INTERRUPTED, SHIELDED and INTERRUPT_OWED are
@@ -60,12 +60,15 @@ import java.util.concurrent.locks.LockSupport;
  * on (the classic {@code FutureTask} cancel race). A runner leaving INTERRUPTED clears the interrupt
  * before its thread goes back to the pool or to waiting.
  *
- * <p>The runner that reaches INTERRUPTING parks, where {@code FutureTask} yields: the canceller's
+ * <p>The runner that reaches INTERRUPTING sleeps, where {@code FutureTask} yields: the canceller's
  * {@code interrupt()} of a virtual thread unparks it (a submit to its scheduler, often a wake-up of a
  * carrier), during which the woken runner comes back to its task's end; a virtual thread's
  * {@code Thread.yield()} only gives its carrier to other virtual threads, so it spun on a carrier
  * (about half a million yields a second in the virtual-thread cancel-latency benchmark, 25 to 280
- * per cancelled group), taking a core from the canceller it waited for on a busy machine.
+ * per cancelled group), taking a core from the canceller it waited for on a busy machine. It sleeps on
+ * the group's lock and condition (checked and signalled under the lock, so no wake-up is lost), a
+ * rare path that makes the group's lock if nothing had, rather than a bare park, so that it leaves no
+ * stray permit for the thread's next park and waits the way the rest of the engine does.
  */
 final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
@@ -397,8 +400,8 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 				}
 				finally {
 					if (!STATE.compareAndSet(this, INTERRUPTING, INTERRUPTED)) {
-						this.state = INTERRUPTED; // INTERRUPTING_AWAITED: the runner parked, waiting for this
-						LockSupport.unpark(thread);
+						this.state = INTERRUPTED; // INTERRUPTING_AWAITED: the runner sleeps until this
+						this.group.signalWaiters();
 					}
 				}
 				return;
@@ -408,22 +411,25 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	}
 
 	/**
-	 * On the runner, which found the canceller between its CAS and {@code interrupt()}: parks until the
+	 * On the runner, which found the canceller between its CAS and {@code interrupt()}: sleeps until the
 	 * canceller has interrupted this thread and set INTERRUPTED ({@code INTERRUPTING ->
 	 * INTERRUPTING_AWAITED}, see the class comment), or returns at once if it has meanwhile. The caller
-	 * looks at the state again. The interrupt is cleared before each park (else the park returns at
-	 * once): it is the canceller's, which the runner clears on leaving INTERRUPTED anyway.
+	 * looks at the state again. The sleep is uninterruptible: the interrupt that comes meanwhile is the
+	 * canceller's, which the runner clears on leaving INTERRUPTED.
 	 */
 	private void awaitInterrupt() {
 		if (!STATE.compareAndSet(this, INTERRUPTING, INTERRUPTING_AWAITED)) {
 			return;
 		}
-		for (;;) {
-			Thread.interrupted();
-			if (this.state != INTERRUPTING_AWAITED) {
-				return;
+		Group.Monitor m = this.group.monitor();
+		m.lock();
+		try {
+			while (this.state == INTERRUPTING_AWAITED) {
+				m.changed.awaitUninterruptibly();
 			}
-			LockSupport.park(this);
+		}
+		finally {
+			m.unlock();
 		}
 	}
 
