@@ -9,7 +9,7 @@ muts = [
  ("S2 interrupt-like after cancel counted as failure", B+'TaskImpl.java', "if (cause != null && isConsequenceOfCancellation(ex, cause)) {", "if (false) {", "ErrorsAndCancellationTest#S2*"),
  ("S3 running tasks not interrupted", B+'TaskStack.java', "t.interruptIfRunning(); // S3", "// t.interruptIfRunning(); // S3", "ErrorsAndCancellationTest#S3*"),
  ("S4 cancelled group still starts claimed tasks", B+'TaskImpl.java', "if (this.group.context.isCancelled()) {\n\t\t\t\t// S4", "if (false) {\n\t\t\t\t// S4", "ErrorsAndCancellationTest#S4*"),
- ("S5 no cancel when await returns", B+'Group.java', "if (!this.context.cancel(new Finished(this.name))) {", "if (false) {", "ErrorsAndCancellationTest#S5*"),
+ ("S5 no cancel when await returns", B+'Group.java', "if (!this.context.finish()) {", "if (false) {", "ErrorsAndCancellationTest#S5*"),
  ("S6 Errors swallowed", B+'TaskImpl.java', "private void failed(Throwable ex) {", "private void failed(Throwable ex) {\n\t\tif (ex instanceof Error) { finish(CANCELLED, null, ex); return; }", "ErrorsAndCancellationTest#S6*"),
  ("S7 later cancel overrides cause", B+'CancelContext.java', "if (!CAUSE.compareAndSet(this, null, cause)) {\n\t\t\treturn false;\n\t\t}", "if (this.cause != null) { this.cause = cause; return false; }", "ErrorsAndCancellationTest#S7*"),
  ("S8 interrupted await does not cancel", B+'Group.java', "void interruptedWhileWaiting() {\n\t\tthis.context.cancel(", "void interruptedWhileWaiting() {\n\t\tif (false) this.context.cancel(", "ErrorsAndCancellationTest#S8_anAwait*"),
@@ -75,7 +75,7 @@ muts = [
   "\t\t\treturn;",
   "RacesModelCheckTest#S32*"),
  ("S32 race: the runner enters the region while the canceller is interrupting it", B+'TaskImpl.java',
-  "\t\t\telse if (s == INTERRUPTING) {\n\t\t\t\tThread.yield(); // the canceller is about to interrupt",
+  "\t\t\telse if (s == INTERRUPTING) {\n\t\t\t\tawaitInterrupt(); // the canceller is about to interrupt",
   "\t\t\telse if (s == INTERRUPTING) {\n\t\t\t\tthis.state = INTERRUPT_OWED;\n\t\t\t\tThread.interrupted();\n\t\t\t\tbreak; // the canceller is about to interrupt",
   "RacesModelCheckTest#S32_interruptIfRunning*"),
  # S38: named tasks.
@@ -93,9 +93,12 @@ muts = [
  # Races, checked by the Lincheck model tests (RacesModelCheckTest): each mutation reopens a window the
  # engine's compare-and-set protocol closes.
  ("race: interrupt after a plain read of RUNNING, no INTERRUPTING state", B+'TaskImpl.java',
-  "else if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {\n\t\t\t\tThread thread = this.runner;\n\t\t\t\tif (thread == Thread.currentThread()) {\n\t\t\t\t\tthis.state = RUNNING; // a task failing cancels its own group: no self-interrupt\n\t\t\t\t\treturn;\n\t\t\t\t}\n\t\t\t\ttry {\n\t\t\t\t\tthread.interrupt();\n\t\t\t\t}\n\t\t\t\tfinally {\n\t\t\t\t\tthis.state = INTERRUPTED;\n\t\t\t\t}\n\t\t\t\treturn;\n\t\t\t}",
+  "else if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {\n\t\t\t\tThread thread = this.runner;\n\t\t\t\tif (thread == Thread.currentThread()) {\n\t\t\t\t\tthis.state = RUNNING; // a task failing cancels its own group: no self-interrupt\n\t\t\t\t\treturn;\n\t\t\t\t}\n\t\t\t\ttry {\n\t\t\t\t\tthread.interrupt();\n\t\t\t\t}\n\t\t\t\tfinally {\n\t\t\t\t\tif (!STATE.compareAndSet(this, INTERRUPTING, INTERRUPTED)) {\n\t\t\t\t\t\tthis.state = INTERRUPTED; // INTERRUPTING_AWAITED: the runner sleeps until this\n\t\t\t\t\t\tthis.group.signalWaiters();\n\t\t\t\t\t}\n\t\t\t\t}\n\t\t\t\treturn;\n\t\t\t}",
   "else {\n\t\t\t\tThread thread = this.runner;\n\t\t\t\tif (thread == Thread.currentThread()) {\n\t\t\t\t\treturn;\n\t\t\t\t}\n\t\t\t\tthread.interrupt();\n\t\t\t\tSTATE.compareAndSet(this, RUNNING, INTERRUPTED);\n\t\t\t\treturn;\n\t\t\t}",
   "RacesModelCheckTest#S3_interruptIfRunning*"),
+ ("race: the canceller leaves a runner asleep waiting for its interrupt (lost wake-up)", B+'TaskImpl.java',
+  "\t\t\t\t\t\tthis.group.signalWaiters();", "",
+  "RacesModelCheckTest#S3_interruptIfRunning*,RacesModelCheckTest#S2_S3*"),
  ("race: onCancel reads the cause before adding the callback", B+'CancelContext.java',
   "registration.set.add(registration);\n\t\tif (this.cause != null) {",
   "boolean cancelled = this.cause != null;\n\t\tregistration.set.add(registration);\n\t\tif (cancelled) {",
@@ -105,7 +108,7 @@ muts = [
   "boolean someoneWaits = this.waiters > 0;\n\t\tlong c = (long) CTL.getAndAdd(this, -1L) - 1;\n\t\tint n = (int) c;\n\t\tif ((n == 0 || this.limit > 0) && someoneWaits) {",
   "RacesModelCheckTest#S1_lastTaskEndingWhileTheOwnerFallsAsleep*"),
  ("race: a waiter sleeps without looking again after announcing itself (lost wake-up)", B+'Waiter.java',
-  "if (g.mayStopWaiting(this.forWhat)) {\n\t\t\t\t\t\treturn;\n\t\t\t\t\t}\n\t\t\t\t\tnext = claimable();\n\t\t\t\t\tif (next == null) {",
+  "if (g.mayStopWaiting(this.forWhat)) {\n\t\t\t\treturn null;\n\t\t\t}\n\t\t\tnext = claimable();\n\t\t\tif (next == null) {",
   "if (next == null) {",
   "RacesModelCheckTest"),
 ]

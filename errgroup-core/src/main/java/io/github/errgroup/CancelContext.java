@@ -17,8 +17,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * One field, {@code cause}, changed once by compare-and-set:
  * <pre>
  *   LIVE (cause == null) --cancel(c)--&gt; CANCELLED (cause == c)
+ *   LIVE (cause == null) --finish()--&gt; CANCELLED (cause == FINISHED, a marker)
+ *   FINISHED --the first cause() to see it: CAS--&gt; a {@link Group.Finished} naming this context
  * </pre>
- * The thread whose compare-and-set wins does all the side effects, once: first
+ * {@code finish()} is S5's cancel of a group that ends without one; every group that succeeds makes
+ * it, and almost none reads its cause, so the exception is made only when {@link #cause()} is first
+ * read; whoever loses that compare-and-set returns the winner's, so the cause never changes once seen.
+ * The thread whose compare-and-set from LIVE wins does all the side effects, once: first
  * {@link #cancelled(Throwable)} (a group interrupts its running tasks and drops its pending ones),
  * then the {@code onCancel} callbacks, which include the children's "cancel me too" callbacks.
  *
@@ -53,6 +58,9 @@ abstract non-sealed class CancelContext implements GroupContext {
 			throw new ExceptionInInitializerError(ex);
 		}
 	}
+
+	/** {@code cause} of a context that {@link #finish()} cancelled, until {@link #cause()} makes its exception. */
+	private static final Throwable FINISHED = new Group.Finished("(finished)");
 
 	private final String name;
 
@@ -112,6 +120,19 @@ abstract non-sealed class CancelContext implements GroupContext {
 	}
 
 	/**
+	 * Cancels this context, as {@link #cancel(Throwable)} does, with a {@link Group.Finished} cause made
+	 * when it is first read (see the class comment).
+	 * @return whether this call cancelled it
+	 */
+	final boolean finish() {
+		if (!CAUSE.compareAndSet(this, null, FINISHED)) {
+			return false;
+		}
+		cancelled(FINISHED);
+		return true;
+	}
+
+	/**
 	 * The side effects of cancellation, run once by the thread that cancelled. Subclasses do their
 	 * own work and then call {@code super}, which runs the callbacks.
 	 */
@@ -131,12 +152,17 @@ abstract non-sealed class CancelContext implements GroupContext {
 
 	@Override
 	public final Throwable cause() {
-		return this.cause;
+		Throwable c = this.cause;
+		if (c == FINISHED) {
+			Throwable made = new Group.Finished(this.name);
+			c = CAUSE.compareAndSet(this, FINISHED, made) ? made : this.cause;
+		}
+		return c;
 	}
 
 	@Override
 	public final void throwIfCancelled() {
-		Throwable c = this.cause;
+		Throwable c = cause();
 		if (c != null) {
 			CancellationException ex = new CancellationException("group '" + this.name + "' was cancelled: " + c);
 			ex.initCause(c);
@@ -190,7 +216,7 @@ abstract non-sealed class CancelContext implements GroupContext {
 
 	@Override
 	public String toString() {
-		Throwable c = this.cause;
+		Throwable c = cause();
 		return "GroupContext[" + this.name + (c != null ? ", cancelled: " + c : ", live")
 				+ (this.deadline != null ? ", deadline " + this.deadline : "") + "]";
 	}

@@ -94,6 +94,11 @@ public final class ErrGroupFactory implements AutoCloseable {
 	 * @throws IllegalStateException if the factory was closed
 	 */
 	public ErrGroup newGroup(String name) {
+		if (this.customizers.isEmpty()) {
+			checkName(name);
+			// What group(name).open() does with nothing to customize, without the spec.
+			return open(name, 0, null, CancelContext.currentOrNull());
+		}
 		return group(name).open();
 	}
 
@@ -107,10 +112,7 @@ public final class ErrGroupFactory implements AutoCloseable {
 	 * @throws IllegalStateException if the factory was closed
 	 */
 	public GroupSpec group(String name) {
-		Objects.requireNonNull(name, "group name must not be null");
-		if (name.isBlank()) {
-			throw new IllegalArgumentException("group name must not be blank, but was '" + name + "'");
-		}
+		checkName(name);
 		ensureOpen();
 		GroupSpec spec = new GroupSpec(this, name);
 		for (GroupCustomizer customizer : this.customizers) {
@@ -155,6 +157,13 @@ public final class ErrGroupFactory implements AutoCloseable {
 		this.closed = true;
 		for (Group group : this.openGroups) {
 			group.context.cancel(new CancellationException(reason + ": group '" + group.name() + "' was cancelled"));
+		}
+	}
+
+	private static void checkName(String name) {
+		Objects.requireNonNull(name, "group name must not be null");
+		if (name.isBlank()) {
+			throw new IllegalArgumentException("group name must not be blank, but was '" + name + "'");
 		}
 	}
 

@@ -13,7 +13,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -42,13 +41,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * side effects have run if the group is cancelled (S5 promises the {@code onCancel} callbacks have run
  * when {@code await()} returns); so no task can be added to a sealed group, exactly one thread seals,
  * and a {@code go} from a running task (S11), which holds a count itself, always lands before the seal.
- * {@code FINISHED} is set by the sealer at the end of {@code finishSeal}, under the lock, so that a
- * thread sleeping until the group is finished cannot miss it. Three more bits are set once each, at any
- * time, and never cleared:
+ * {@code FINISHED} is set by the sealer at the end of {@code finishSeal}, by an atomic or, before it
+ * reads {@code waiters}, so that a thread sleeping until the group is finished cannot miss it (see
+ * {@link Waiter}). Three more bits are set once each, at any time, and never cleared:
  * <ul>
  * <li>{@code CANCEL_DONE}: by the canceller, after the side effects; sealing waits for it.</li>
- * <li>{@code ASYNC}: by {@code awaitAsync}, under the lock: its futures own the group, so a task
- * ending or the canceller seals it (no thread waits to), and {@code close} does nothing.</li>
+ * <li>{@code ASYNC}: by {@code awaitAsync}, under the lock, by an atomic or that also reads
+ * {@code FINISHED}: its futures own the group, so a task ending or the canceller seals it (no thread
+ * waits to), and {@code close} does nothing.</li>
  * <li>{@code CLOSE_CALLED}: by {@code close}; only chooses the word of the refusal message.</li>
  * </ul>
  * A thread that changes the count or sets a bit reads the other bits in the same atomic operation,
@@ -61,6 +61,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * by waiters, cleaned by one spawner at a time.</li>
  * <li>{@code succeeded}, {@code failed}, {@code cancelled}: atomic counters, added to by whoever
  * accounts for a task's end (its runner, or the canceller or spawner that dropped it).</li>
+ * <li>{@code nextIndex}: the next task's index, taken by an atomic add by each spawner.</li>
  * <li>{@code cancelledNanos}: written once by the canceller.</li>
  * <li>{@code deadlineTimer}, {@code parentRegistration}: written once by {@link #opened()}, before the
  * group is handed out; read by the sealer.</li>
@@ -69,16 +70,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ul>
  *
  * <h2>What the lock guards</h2>
- * The {@code ReentrantLock} never guards the count or the task stack. It guards sleeping and waking
+ * The lock ({@link Monitor}, a {@code ReentrantLock} with its condition {@code changed}) is made by
+ * the first thread that needs it ({@link #monitor()}, compare-and-set from {@code null}): a group
+ * whose owner never sleeps and whose tasks neither fail late nor meet a rejecting executor never
+ * makes one. It never guards the count or the task stack. It guards sleeping and waking
  * ({@code changed}, {@code waiters}; see {@link Waiter}), and the few things that change rarely and
  * together:
  * <ul>
- * <li>{@code suppressed}: later failures (S2), added by failing runners, read once by the sealer.</li>
+ * <li>{@code suppressed}: later failures (S2), added by failing runners, read once by the sealer;
+ * {@code null} until the first (most groups have none).</li>
  * <li>{@code failure}: the outcome, written once by the sealer from the cause and {@code suppressed};
  * volatile, read without the lock once the group is finished.</li>
- * <li>{@code asyncWaiters} and setting {@code ASYNC}, against setting {@code FINISHED} and reading the
- * list: a future is either added before the group finishes and completed by the sealer, or sees
- * it finished and completes itself.</li>
+ * <li>{@code asyncWaiters}: {@code awaitAsync} adds its future, then sets {@code ASYNC}; the sealer
+ * sets {@code FINISHED}, then, if it saw {@code ASYNC}, reads the list under the lock. Each reads the
+ * other's bit in its own atomic or, so a future whose {@code ASYNC} came first is completed by the
+ * sealer, and one whose {@code ASYNC} came after {@code FINISHED} takes itself off the list and
+ * completes itself.</li>
  * <li>{@link TaskImpl#rejected}, against {@code ASYNC}: a task the executor rejected either sees an
  * asynchronous waiter and runs on its submitter, or is found by {@code awaitAsync}, which runs it
  * (S15); with a thread waiting, that thread claims it.</li>
@@ -118,6 +125,10 @@ final class Group implements ErrGroup, GroupInfo {
 
 	private static final VarHandle CANCELLED;
 
+	private static final VarHandle NEXT_INDEX;
+
+	private static final VarHandle MONITOR;
+
 	static {
 		try {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -125,6 +136,8 @@ final class Group implements ErrGroup, GroupInfo {
 			SUCCEEDED = lookup.findVarHandle(Group.class, "succeeded", int.class);
 			FAILED = lookup.findVarHandle(Group.class, "failed", int.class);
 			CANCELLED = lookup.findVarHandle(Group.class, "cancelled", int.class);
+			NEXT_INDEX = lookup.findVarHandle(Group.class, "nextIndex", int.class);
+			MONITOR = lookup.findVarHandle(Group.class, "monitor", Monitor.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -151,11 +164,11 @@ final class Group implements ErrGroup, GroupInfo {
 
 	final TaskStack tasks = new TaskStack();
 
-	private final AtomicInteger nextIndex = new AtomicInteger();
+	/** The next task's index; see the class comment. */
+	private volatile int nextIndex;
 
-	final ReentrantLock lock = new ReentrantLock();
-
-	final Condition changed = this.lock.newCondition();
+	/** The lock and its condition; {@code null} until first needed, see {@link #monitor()}. */
+	private volatile Monitor monitor;
 
 	private volatile long cancelledNanos;
 
@@ -177,8 +190,8 @@ final class Group implements ErrGroup, GroupInfo {
 	/** Threads sleeping on {@code changed}; changed under the lock, read without it. */
 	volatile int waiters;
 
-	// Guarded by lock.
-	private final List<Throwable> suppressed = new ArrayList<>(0);
+	// Guarded by lock; null until the first later failure.
+	private List<Throwable> suppressed;
 
 	// Written under the lock, once.
 	private volatile ErrGroupException failure;
@@ -386,7 +399,7 @@ final class Group implements ErrGroup, GroupInfo {
 				throw refusal();
 			}
 		}
-		TaskImpl<T> task = new TaskImpl<>(this, this.nextIndex.getAndIncrement(), taskName, body, kind);
+		TaskImpl<T> task = new TaskImpl<>(this, (int) NEXT_INDEX.getAndAdd(this, 1), taskName, body, kind);
 		try {
 			task.decorated = this.factory.decorate(task); // S16: on the submitting thread
 		}
@@ -447,13 +460,14 @@ final class Group implements ErrGroup, GroupInfo {
 			// S15: a rejected task is not lost. It stays unclaimed for a thread waiting on this group;
 			// with only asynchronous waiters, it runs here, as CallerRunsPolicy would.
 			boolean runHere;
-			this.lock.lock();
+			Monitor m = monitor();
+			m.lock();
 			try {
 				task.rejected = true;
 				runHere = this.waiters == 0 && (this.ctl & ASYNC) != 0;
 			}
 			finally {
-				this.lock.unlock();
+				m.unlock();
 			}
 			LOG.log(System.Logger.Level.DEBUG, () -> "Executor rejected " + task + "; it will run on a waiting thread", ex);
 			if (runHere) {
@@ -493,14 +507,18 @@ final class Group implements ErrGroup, GroupInfo {
 			this.firstFailed = task; // S38: the exception names it
 		}
 		else {
-			this.lock.lock();
+			Monitor m = monitor();
+			m.lock();
 			try {
 				if (ex != this.context.cause()) {
+					if (this.suppressed == null) {
+						this.suppressed = new ArrayList<>(1);
+					}
 					this.suppressed.add(ex); // S2: a later real failure
 				}
 			}
 			finally {
-				this.lock.unlock();
+				m.unlock();
 			}
 		}
 	}
@@ -539,13 +557,34 @@ final class Group implements ErrGroup, GroupInfo {
 	}
 
 	void signalWaiters() {
-		this.lock.lock();
+		Monitor m = monitor();
+		m.lock();
 		try {
-			this.changed.signalAll();
+			m.changed.signalAll();
 		}
 		finally {
-			this.lock.unlock();
+			m.unlock();
 		}
+	}
+
+	/** The group's lock, made on first use: whoever loses the compare-and-set takes the winner's. */
+	Monitor monitor() {
+		Monitor m = this.monitor;
+		if (m == null) {
+			Monitor made = new Monitor();
+			m = MONITOR.compareAndSet(this, null, made) ? made : this.monitor;
+		}
+		return m;
+	}
+
+	/** The lock of a group, with the one condition its sleepers wait on. */
+	static final class Monitor extends ReentrantLock {
+
+		private static final long serialVersionUID = 1L;
+
+		/** Signalled when what a {@link Waiter} waits for may have changed. */
+		final transient Condition changed = newCondition();
+
 	}
 
 	/** With an asynchronous waiter, whoever makes the group ready seals it (no thread waits to). */
@@ -636,7 +675,8 @@ final class Group implements ErrGroup, GroupInfo {
 		CompletableFuture<Void> future = new CompletableFuture<>();
 		boolean done;
 		List<TaskImpl<?>> rejected = null;
-		this.lock.lock();
+		Monitor m = monitor();
+		m.lock();
 		try {
 			done = isFinished();
 			if (!done) {
@@ -644,12 +684,18 @@ final class Group implements ErrGroup, GroupInfo {
 					this.asyncWaiters = new ArrayList<>(1);
 				}
 				this.asyncWaiters.add(future);
-				CTL.getAndBitwiseOr(this, ASYNC);
-				rejected = this.tasks.rejectedUnclaimed();
+				if ((((long) CTL.getAndBitwiseOr(this, ASYNC)) & FINISHED) != 0) {
+					// The sealer set FINISHED before our ASYNC: it may not read the list; complete it here.
+					this.asyncWaiters.remove(future);
+					done = true;
+				}
+				else {
+					rejected = this.tasks.rejectedUnclaimed();
+				}
 			}
 		}
 		finally {
-			this.lock.unlock();
+			m.unlock();
 		}
 		if (done) {
 			complete(future);
@@ -692,15 +738,16 @@ final class Group implements ErrGroup, GroupInfo {
 		}
 		Throwable cause = this.context.cause();
 		if (cause != null) {
-			this.lock.lock();
+			Monitor m = monitor();
+			m.lock();
 			try {
 				// firstFailed is set only by the task whose failure won the cause: it is that task's.
 				TaskImpl<?> first = this.firstFailed;
 				this.failure = new ErrGroupException(this.name, (first != null) ? first.label() : null, cause,
-						this.suppressed);
+						(this.suppressed != null) ? this.suppressed : List.of());
 			}
 			finally {
-				this.lock.unlock();
+				m.unlock();
 			}
 		}
 		return true;
@@ -715,7 +762,7 @@ final class Group implements ErrGroup, GroupInfo {
 		// S5: Go's rule; runs the onCancel callbacks now if nothing cancelled the group before. If a
 		// cancel won the cause after trySeal (a parent, a deadline, cancel() racing the seal), its
 		// thread may still be running the callbacks: wait for them, await() must not return before.
-		if (!this.context.cancel(new Finished(this.name))) {
+		if (!this.context.finish()) {
 			while (!mayStopWaiting(Waiter.FOR_CANCEL_DONE)) {
 				Waiter.sleepUninterruptibly(this, Waiter.FOR_CANCEL_DONE);
 			}
@@ -732,15 +779,20 @@ final class Group implements ErrGroup, GroupInfo {
 					+ "' was closed without await(); its failure would otherwise be lost", outcome);
 		}
 		this.listeners.groupClosed(this);
-		List<CompletableFuture<Void>> futures;
-		this.lock.lock();
-		try {
-			CTL.getAndBitwiseOr(this, FINISHED);
-			futures = this.asyncWaiters;
-			this.changed.signalAll();
+		long c = (long) CTL.getAndBitwiseOr(this, FINISHED);
+		if (this.waiters > 0) {
+			signalWaiters(); // a closer, or a thread of awaitAsync's that found it sealed by us
 		}
-		finally {
-			this.lock.unlock();
+		List<CompletableFuture<Void>> futures = null;
+		if ((c & ASYNC) != 0) {
+			Monitor m = monitor();
+			m.lock();
+			try {
+				futures = new ArrayList<>(this.asyncWaiters);
+			}
+			finally {
+				m.unlock();
+			}
 		}
 		if (futures != null) {
 			for (CompletableFuture<Void> future : futures) {
@@ -790,14 +842,22 @@ final class Group implements ErrGroup, GroupInfo {
 
 	/**
 	 * The S5 cause of a group that finished without being cancelled. Every group makes one, and a
-	 * stack trace would say nothing but "finishSeal", so it has none.
+	 * stack trace would say nothing but "finishSeal", so it has none; nor is its message built until
+	 * someone reads it.
 	 */
 	static final class Finished extends CancellationException {
 
 		private static final long serialVersionUID = 1L;
 
+		private final String name;
+
 		Finished(String name) {
-			super("group '" + name + "' has finished");
+			this.name = name;
+		}
+
+		@Override
+		public String getMessage() {
+			return "group '" + this.name + "' has finished";
 		}
 
 		@Override

@@ -12,6 +12,11 @@ final class Listeners implements GroupListener {
 		this.listeners = listeners.toArray(new GroupListener[0]);
 	}
 
+	/** Whether there is no listener: then no one ever sees a {@link TaskInfo}. */
+	boolean isEmpty() {
+		return this.listeners.length == 0;
+	}
+
 	@Override
 	public void groupOpened(GroupInfo group) {
 		fire(GroupListener::groupOpened, group, "groupOpened");

@@ -21,9 +21,14 @@ import java.util.concurrent.CancellationException;
  *   PENDING ----------------&gt; CANCELLED  cancelIfPending: CAS, by a canceller walking the group, or by
  *                                        the spawner that pushed after the cancel began
  *   RUNNING ----------------&gt; INTERRUPTING  interruptIfRunning: CAS, by the canceller
- *   INTERRUPTING -----------&gt; INTERRUPTED   plain write, by that canceller, after interrupt()
+ *   INTERRUPTING -----------&gt; INTERRUPTED   CAS, by that canceller, after interrupt()
  *   INTERRUPTING -----------&gt; RUNNING       plain write, by that canceller when it is the runner itself
  *                                           (a task failing cancels its own group): no self-interrupt
+ *   INTERRUPTING -----------&gt; INTERRUPTING_AWAITED  CAS, by the runner, which then sleeps on its
+ *                                           group's condition until the canceller is done (it wants
+ *                                           to end, or to enter a shield)
+ *   INTERRUPTING_AWAITED ---&gt; INTERRUPTED   plain write, by that canceller when its CAS above failed,
+ *                                           then it signals the condition under the group's lock
  *   RUNNING ----------------&gt; SHIELDED      enterShield: CAS, by the runner (S32)
  *   SHIELDED ---------------&gt; RUNNING       exitShield: CAS, by the runner
  *   SHIELDED ---------------&gt; INTERRUPT_OWED  interruptIfRunning: CAS, by the canceller, instead of
@@ -36,11 +41,12 @@ import java.util.concurrent.CancellationException;
  *                                        by the runner; leaving INTERRUPTED clears the thread's
  *                                        interrupt; leaving a region the body did not close drops it
  * </pre>
- * The plain writes are safe because only the thread that won {@code RUNNING -> INTERRUPTING} writes
- * while the state is INTERRUPTING, and the runner never leaves INTERRUPTING itself (it yields until
- * the canceller is done); and the canceller, which acts once per task, never leaves INTERRUPTED or
- * INTERRUPT_OWED. SUCCESS, FAILED and CANCELLED are final. INTERRUPTING, INTERRUPTED, SHIELDED and
- * INTERRUPT_OWED are RUNNING to the outside world.
+ * The plain writes are safe because the runner's only move out of INTERRUPTING is the CAS to
+ * INTERRUPTING_AWAITED, which it never leaves itself (it sleeps until the canceller is done), so the
+ * thread that won {@code RUNNING -> INTERRUPTING} is the only one to write over either; and the
+ * canceller, which acts once per task, never leaves INTERRUPTED or INTERRUPT_OWED. SUCCESS, FAILED and
+ * CANCELLED are final. INTERRUPTING, INTERRUPTING_AWAITED, INTERRUPTED, SHIELDED and INTERRUPT_OWED are
+ * RUNNING to the outside world.
  *
  * <h2>Claiming</h2>
  * The executor and the waiting thread may both hold this runnable; the first to set {@code runner}
@@ -54,20 +60,15 @@ import java.util.concurrent.CancellationException;
  * on (the classic {@code FutureTask} cancel race). A runner leaving INTERRUPTED clears the interrupt
  * before its thread goes back to the pool or to waiting.
  *
- * <h2>Shields (S32)</h2>
- * A shielded region is two more states rather than a second word: the canceller must decide
- * "interrupt now" or "owe it" against the runner entering and leaving the region, and one CAS'd
- * word makes that a single decision, as for the interrupt itself. The nesting depth,
- * {@code shields}, is the runner's alone (a plain field): only the outermost region touches the
- * state. The canceller's CAS on RUNNING or SHIELDED fails only if the runner moved between the two
- * meanwhile, and it then looks again; the runner entering the region while the canceller is
- * INTERRUPTING yields until the interrupt has landed, then clears it. A task with no shield pays
- * nothing: the two states are only checked where the others already are.
- *
- * <p>A task awaiting a group of its own may run that group's task on its thread (S15). Its region is
- * then a region of the awaiting task too ({@code enclosing}, entered and left with it): the parent's
- * cancellation interrupts the parent's tasks before it reaches the child, and that interrupt would
- * otherwise land inside the child's region.
+ * <p>The runner that reaches INTERRUPTING sleeps, where {@code FutureTask} yields: the canceller's
+ * {@code interrupt()} of a virtual thread unparks it (a submit to its scheduler, often a wake-up of a
+ * carrier), during which the woken runner comes back to its task's end; a virtual thread's
+ * {@code Thread.yield()} only gives its carrier to other virtual threads, so it spun on a carrier
+ * (about half a million yields a second in the virtual-thread cancel-latency benchmark, 25 to 280
+ * per cancelled group), taking a core from the canceller it waited for on a busy machine. It sleeps on
+ * the group's lock and condition (checked and signalled under the lock, so no wake-up is lost), a
+ * rare path that makes the group's lock if nothing had, rather than a bare park, so that it leaves no
+ * stray permit for the thread's next park and waits the way the rest of the engine does.
  */
 final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
@@ -83,11 +84,13 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	private static final int INTERRUPT_OWED = 5;
 
-	private static final int SUCCESS = 6;
+	private static final int INTERRUPTING_AWAITED = 6;
 
-	private static final int FAILED = 7;
+	private static final int SUCCESS = 7;
 
-	private static final int CANCELLED = 8;
+	private static final int FAILED = 8;
+
+	private static final int CANCELLED = 9;
 
 	private static final VarHandle STATE;
 
@@ -139,11 +142,20 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	private Throwable exception;
 
-	private final long spawnedNanos;
+	/**
+	 * When the task was spawned, started and finished ({@link System#nanoTime()} readings, at
+	 * {@code SPAWNED}, {@code STARTED}, {@code FINISHED_AT}), for {@link TaskInfo}, which only listeners
+	 * see; {@code null} when the factory has none, so that such a task costs neither the array nor
+	 * the clock reads (a {@code Task} handle is a {@code TaskInfo} only by a cast, and then reads 0).
+	 * Written by whoever makes the transition, like the fields above.
+	 */
+	private final long[] nanos;
 
-	private long startedNanos;
+	private static final int SPAWNED = 0;
 
-	private long finishedNanos;
+	private static final int STARTED = 1;
+
+	private static final int FINISHED_AT = 2;
 
 	private boolean ranByWaiter;
 
@@ -182,7 +194,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 		this.index = index;
 		this.name = name;
 		this.body = body;
-		this.spawnedNanos = System.nanoTime();
+		this.nanos = group.listeners.isEmpty() ? null : new long[] { System.nanoTime(), 0L, 0L };
 	}
 
 	/** The executor's entry point. */
@@ -242,7 +254,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 			this.enclosing = (TaskImpl<?>) previous;
 		}
 		try {
-			this.startedNanos = System.nanoTime();
+			stamp(STARTED);
 			this.group.listeners.taskStarted(this);
 			T value;
 			try {
@@ -326,17 +338,14 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	private void finish(int finalState, T value, Throwable ex) {
 		this.result = value;
 		this.exception = ex;
-		this.finishedNanos = System.nanoTime();
+		stamp(FINISHED_AT);
 		for (;;) {
 			int s = this.state;
 			if (s >= SUCCESS) {
 				return; // already final: nothing to publish twice
 			}
 			if (s == INTERRUPTING) {
-				// The canceller is between its CAS and interrupt(): a few instructions, unless it was
-				// preempted, which waking this thread makes likely on few cores; so yield, as
-				// FutureTask.handlePossibleCancellationInterrupt does, rather than spin.
-				Thread.yield();
+				awaitInterrupt();
 			}
 			else if (STATE.compareAndSet(this, s, finalState)) {
 				if (s == INTERRUPTED) {
@@ -360,7 +369,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	 */
 	boolean cancelIfPending() {
 		if (STATE.compareAndSet(this, PENDING, CANCELLED)) {
-			this.finishedNanos = System.nanoTime();
+			stamp(FINISHED_AT);
 			return true;
 		}
 		return false;
@@ -394,11 +403,37 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 					thread.interrupt();
 				}
 				finally {
-					this.state = INTERRUPTED;
+					if (!STATE.compareAndSet(this, INTERRUPTING, INTERRUPTED)) {
+						this.state = INTERRUPTED; // INTERRUPTING_AWAITED: the runner sleeps until this
+						this.group.signalWaiters();
+					}
 				}
 				return;
 			}
 			// The CAS failed: the runner entered or left a shield meanwhile; look again.
+		}
+	}
+
+	/**
+	 * On the runner, which found the canceller between its CAS and {@code interrupt()}: sleeps until the
+	 * canceller has interrupted this thread and set INTERRUPTED ({@code INTERRUPTING ->
+	 * INTERRUPTING_AWAITED}, see the class comment), or returns at once if it has meanwhile. The caller
+	 * looks at the state again. The sleep is uninterruptible: the interrupt that comes meanwhile is the
+	 * canceller's, which the runner clears on leaving INTERRUPTED.
+	 */
+	private void awaitInterrupt() {
+		if (!STATE.compareAndSet(this, INTERRUPTING, INTERRUPTING_AWAITED)) {
+			return;
+		}
+		Group.Monitor m = this.group.monitor();
+		m.lock();
+		try {
+			while (this.state == INTERRUPTING_AWAITED) {
+				m.changed.awaitUninterruptibly();
+			}
+		}
+		finally {
+			m.unlock();
 		}
 	}
 
@@ -429,7 +464,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 				break;
 			}
 			else if (s == INTERRUPTING) {
-				Thread.yield(); // the canceller is about to interrupt: let it, then clear it (see finish)
+				awaitInterrupt(); // the canceller is about to interrupt: let it, then clear it (see finish)
 			}
 			else {
 				return false; // ended
@@ -513,7 +548,19 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	 */
 	void cancelAtSpawn() {
 		this.state = CANCELLED;
-		this.finishedNanos = System.nanoTime();
+		stamp(FINISHED_AT);
+	}
+
+	private void stamp(int which) {
+		long[] n = this.nanos;
+		if (n != null) {
+			n[which] = System.nanoTime();
+		}
+	}
+
+	private long nanos(int which) {
+		long[] n = this.nanos;
+		return (n != null) ? n[which] : 0L;
 	}
 
 	boolean isFinal() {
@@ -601,17 +648,17 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	@Override
 	public long spawnedNanos() {
-		return this.spawnedNanos;
+		return nanos(SPAWNED);
 	}
 
 	@Override
 	public long startedNanos() {
-		return this.startedNanos;
+		return nanos(STARTED);
 	}
 
 	@Override
 	public long finishedNanos() {
-		return isFinal() ? this.finishedNanos : 0L;
+		return isFinal() ? nanos(FINISHED_AT) : 0L;
 	}
 
 	@Override

@@ -9,7 +9,7 @@ package io.github.errgroup;
  *
  * <h2>One step</h2>
  * <pre>
- *   look: an unclaimed task? --yes--&gt; run it (lock released) ------------------------------&gt; done
+ *   look (without the lock): an unclaimed task? --yes--&gt; run it -----------------------------&gt; done
  *     | no
  *   announce (waiters++, under the lock)
  *   look again: may stop waiting? --yes--&gt; done
@@ -59,38 +59,14 @@ final class Waiter extends TaskStack.Cursor {
 	/** Runs the newest unclaimed task, or sleeps until something changes; see the class comment. */
 	void helpOrSleep() {
 		Group g = this.group;
-		TaskImpl<?> next;
-		g.lock.lock();
-		try {
-			next = claimable();
-			if (next == null) {
-				g.waiters++;
-				try {
-					// Announced, now look again: a change made before the announcement is seen here, one
-					// made after it signals.
-					if (g.mayStopWaiting(this.forWhat)) {
-						return;
-					}
-					next = claimable();
-					if (next == null) {
-						g.changed.await();
-						return;
-					}
-				}
-				catch (InterruptedException ex) {
-					this.interrupted = true;
-				}
-				finally {
-					g.waiters--;
-				}
-			}
-		}
-		finally {
-			g.lock.unlock();
-		}
+		// The cursor is this thread's and the list is lock-free: look before taking the lock, which only
+		// the sleep needs.
+		TaskImpl<?> next = claimable();
 		if (next == null) {
-			g.interruptedWhileWaiting(); // the sleep was interrupted
-			return;
+			next = lookAgainOrSleep(g);
+			if (next == null) {
+				return;
+			}
 		}
 		next.runBy(true);
 		if (Thread.interrupted()) { // not ours: TaskImpl clears the interrupts it caused
@@ -100,6 +76,40 @@ final class Waiter extends TaskStack.Cursor {
 		else if (next.consumedWaiterInterrupt) {
 			this.interrupted = true; // the task's failure already cancelled the group
 		}
+	}
+
+	/**
+	 * Announces this thread, looks again, and sleeps if there is still nothing to do.
+	 * @return a task to run, or {@code null} once the caller should look at what it waits for again
+	 */
+	private TaskImpl<?> lookAgainOrSleep(Group g) {
+		TaskImpl<?> next = null;
+		Group.Monitor m = g.monitor();
+		m.lock();
+		try {
+			g.waiters++;
+			// Announced, now look again: a change made before the announcement is seen here, one made
+			// after it signals.
+			if (g.mayStopWaiting(this.forWhat)) {
+				return null;
+			}
+			next = claimable();
+			if (next == null) {
+				m.changed.await();
+				return null;
+			}
+		}
+		catch (InterruptedException ex) {
+			this.interrupted = true;
+		}
+		finally {
+			g.waiters--;
+			m.unlock();
+		}
+		if (next == null) {
+			g.interruptedWhileWaiting(); // the sleep was interrupted
+		}
+		return next;
 	}
 
 	/** A sealed group has nothing left to claim: every task has ended. */
@@ -112,12 +122,13 @@ final class Waiter extends TaskStack.Cursor {
 	 * interrupt (which stays set for the caller); the caller loops until it holds.
 	 */
 	static void sleepUninterruptibly(Group g, int forWhat) {
-		g.lock.lock();
+		Group.Monitor m = g.monitor();
+		m.lock();
 		try {
 			g.waiters++;
 			try {
 				if (!g.mayStopWaiting(forWhat)) {
-					g.changed.awaitUninterruptibly();
+					m.changed.awaitUninterruptibly();
 				}
 			}
 			finally {
@@ -125,7 +136,7 @@ final class Waiter extends TaskStack.Cursor {
 			}
 		}
 		finally {
-			g.lock.unlock();
+			m.unlock();
 		}
 	}
 
