@@ -116,9 +116,7 @@ public final class ErrGroupRequestFilter extends OncePerRequestFilter implements
 	}
 
 	private CancellationScope open(HttpServletRequest request) {
-		String header = this.scopes.headerName();
-		CancellationScope scope = this.scopes.open(request.getMethod(), request.getRequestURI(),
-				(header != null) ? request.getHeader(header) : null);
+		CancellationScope scope = this.scopes.open(request.getMethod(), request.getRequestURI(), request::getHeader);
 		request.setAttribute(RequestScopes.SCOPE_ATTRIBUTE, scope);
 		return scope;
 	}
