@@ -24,7 +24,7 @@ muts = [
   SERVLET + "#S24_callable*"),
  ("S24 HTTP/2: a stream reset that Tomcat reports to onError counts as a failure, not the stream's end",
   [(F, "			if (this.http2 && error instanceof IOException) {", "			if (false) {")],
-  "S24_Http2StreamResetTests"),
+  SERVLET + "#S24_asyncRequest_whoseClientResetsTheHttp2Stream*"),
  ("S24 WebFlux: the disconnect not reported before the handler's own cancel",
   [(WF, "			.doOnCancel(() -> scope.cancel(ended(scope, Reason.CLIENT_DISCONNECTED, null)))\n", "")],
   FLUX + "#S24_clientDisconnect*"),
