@@ -497,7 +497,7 @@ public class ErrGroupProperties implements InitializingBean {
 
 	/**
 	 * The web integration, {@code errgroup.web.*}: each request's cancellation scope (S24) and the
-	 * deadline carried by outgoing calls (S25).
+	 * deadline headers read on inbound requests and sent on outgoing calls (S25, S35).
 	 */
 	public static class Web {
 
