@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Breaks each web rule (S24, S25) of errgroup-spring-boot-autoconfigure once, in a scratch copy of the
+"""Breaks each web rule (S24, S25, S35) of errgroup-spring-boot-autoconfigure once, in a scratch copy of the
 repository, and runs the tests that name that rule: each must fail. Usage:
 python3 scripts/web-rule-breaks.py [name-fragment ...]
 About a minute per break."""
@@ -7,19 +7,24 @@ from breakrunner import run
 W = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/web/'
 F, WF, RG = W + 'servlet/ErrGroupRequestFilter.java', W + 'reactive/ErrGroupRequestWebFilter.java', W + 'reactive/ReactiveErrGroups.java'
 RI, XF, RS = W + 'client/DeadlineClientHttpRequestInterceptor.java', W + 'client/DeadlineExchangeFilterFunction.java', W + 'RequestScopes.java'
+DH = W + 'DeadlineHeaders.java'
 SERVLET, FLUX, WIRE = 'S24_ServletRequestScopeTests', 'S24_WebFluxRequestScopeTests', 'S25_AcrossTheWireTests'
 RACES = 'S25_CallAbortRacesTests'
+FORMATS, MESH = 'DeadlineHeadersTests', 'S35_DeadlineFormatsWebTests'
 # (name, [(file, old, new), ...], tests)
 muts = [
  ("S24 sync request: scope not cancelled when the handler returns",
   [(F, "				scope.cancel(ended(scope, (failure != null) ? Reason.FAILED : Reason.COMPLETED, failure));", "")],
   SERVLET + "#S24_syncRequest*"),
  ("S24 async request: no AsyncListener",
-  [(F, "					request.getAsyncContext().addListener(new RequestEndListener(scope));", "")],
+  [(F, "					request.getAsyncContext().addListener(new RequestEndListener(scope, isHttp2(request)));", "")],
   SERVLET + "#S24_deferredResult*+S24_completableFuture*+S24_asyncTimeout*"),
  ("S24 Callable thread not bound to the request's scope",
   [(W + 'servlet/RequestScopeCallableInterceptor.java', "			this.binding.set(scope.bind());", "")],
   SERVLET + "#S24_callable*"),
+ ("S24 HTTP/2: a stream reset that Tomcat reports to onError counts as a failure, not the stream's end",
+  [(F, "			if (this.http2 && error instanceof IOException) {", "			if (false) {")],
+  SERVLET + "#S24_asyncRequest_whoseClientResetsTheHttp2Stream*"),
  ("S24 WebFlux: the disconnect not reported before the handler's own cancel",
   [(WF, "			.doOnCancel(() -> scope.cancel(ended(scope, Reason.CLIENT_DISCONNECTED, null)))\n", "")],
   FLUX + "#S24_clientDisconnect*"),
@@ -30,7 +35,7 @@ muts = [
   [('errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/reactor/NonBlockingThreadGuard.java', "		if (Schedulers.isInNonBlockingThread()) {", "		if (false) {")],
   FLUX + "#S24_blockingAwait*"),
  ("S25 RestClient: no deadline header",
-  [(RI, "				headers.set(this.headerName, Long.toString(left.getAsLong()));", "")],
+  [(RI, "				headers.set(name, value);", "")],
   WIRE + "#S25_restClient*deadlineTravels*"),
  ("S25 RestClient: body never aborted (interrupt only)",
   [(RI, "					else if (s == READING) {\n						closeQuietly(this.rawBody);\n					}\n", "")],
@@ -58,8 +63,8 @@ muts = [
   [(W + 'client/ReactorNettyAbortCustomizer.java', "		return builder.withHttpClientCustomizer((httpClient) -> httpClient.mapConnect(ReactorNettyAbortCustomizer::abortable));", "		return builder;")],
   WIRE + "#S25_restClientOnReactorNetty_cancelledBeforeTheBodyIsSubscribed*"),
  ("S25 WebClient: no deadline header",
-  [(XF, "		return ClientRequest.from(request).header(this.headerName, Long.toString(left.getAsLong())).build();", "		return request;")],
-  WIRE + "#S25_webClient_deadlineTravels*"),
+  [(XF, "		if (deadline.isEmpty()) {\n			return request;", "		if (true) {\n			return request;")],
+  WIRE + "#S25_webClient_deadlineTravels*," + MESH + "#S35_outbound*"),
  ("S25 WebClient: body not cut off on cancel",
   [(XF, "				.map((response) -> response.mutate().body((body) -> abortable(body, context, request)).build());", ";")],
   WIRE + "#S25_webClient*_readingTheBody*"),
@@ -74,11 +79,11 @@ muts = [
   [(W + 'client/CallAbortedException.java', "		return UriComponentsBuilder.fromUri(uri).userInfo(null).replaceQuery(null).fragment(null).toUriString();", "		return uri.toString();")],
   RACES + "#S25_cancelledBeforeTheCall*"),
  ("S25 inbound header not capped by the request timeout",
-  [(RS, "		if (fromHeader != null && (timeout == null || fromHeader.compareTo(timeout) < 0)) {", "		if (fromHeader != null) {")],
-  "RequestScopesTests," + SERVLET + "#S25_inboundHeader*"),
+  [(RS, "		if (received != null && (timeout == null || received.timeLeft().compareTo(timeout) < 0)) {", "		if (received != null) {")],
+  "RequestScopesTests," + SERVLET + "#S25_inboundHeader*," + MESH + "#S35_everyFormat_isCapped*"),
  ("S25 malformed header is an error page",
-  [(RS, "		if (!isDigits(digits)) {\n			debug(request, value, \"it is not a whole number of milliseconds\");\n			return null;\n		}",
-        "		if (!isDigits(digits)) {\n			return Duration.ofMillis(Long.parseLong(digits));\n		}")],
+  [(DH, "		if (value.isEmpty() || value.length() > MAX_MILLIS_DIGITS || !isDigits(value, 0, value.length())) {",
+        "		if (value.isEmpty() || value.length() > MAX_MILLIS_DIGITS) {")],
   SERVLET + "#S25_malformed*"),
  ("S28 path parameters (;jsessionid=) kept in the request's name",
   [(RS, '		String name = method + " " + withoutPathParameters(path);', '		String name = method + " " + path;')],
@@ -88,11 +93,36 @@ muts = [
         "			StringBuilder described = new StringBuilder(this.description).append(\": \")\n				.append(failure);")],
   "RequestEndedExceptionTests,S28_EndpointRevealsNothingOfTheRequestWebTests"),
  ("S25 a header of 0 is not a scope born cancelled",
-  [(RS, "		if (timeout.isZero()) {", "		if (false) {")],
+  [(RS, "		if (timeout.isZero() && received != null) {", "		if (false) {")],
   "RequestScopesTests#S25_zeroLeft*,S25_HostileDeadlineHeaderWebTests#S25_zeroLeft*+S25_twoHeaders*"),
  ("S25 no bound on the header's digits",
-  [(RS, "		if (digits.length() > MAX_DIGITS) {", "		if (false) {")],
+  [(DH, "		if (value.isEmpty() || value.length() > MAX_MILLIS_DIGITS || !isDigits(value, 0, value.length())) {",
+        "		if (value.isEmpty() || !isDigits(value, 0, value.length())) {")],
   "S25_HostileDeadlineHeaderWebTests#S25_numbersTooLong*"),
+ ("S35 grpc-timeout read as plain milliseconds (its unit not understood)",
+  [(DH, "		if (header.format() == Format.GRPC_TIMEOUT) {", "		if (false) {")],
+  FORMATS + "#S35_grpcTimeout_everyUnit*," + MESH + "#S35_grpcTimeout_inbound*"),
+ ("S35 not the earliest: the last valid header read wins",
+  [(DH, "			if (left != null && (earliest == null || left.compareTo(earliest.timeLeft()) < 0)) {", "			if (left != null) {")],
+  FORMATS + "#S35_theEarliest*," + MESH + "#S35_theEarliest*"),
+ ("S35 a grpc-timeout in an unknown unit is an error page",
+  [(DH, "			case 'n' -> Duration.ofNanos(amount);\n			default -> null;", "			case 'n' -> Duration.ofNanos(amount);\n			default -> throw new IllegalArgumentException(value);")],
+  FORMATS + "#S35_grpcTimeout_notItsFormat*," + MESH + "#S35_malformed*"),
+ ("S35 Envoy's 0 taken as no time left (to Envoy it is no timeout)",
+  [(DH, "		else if (left.isZero() && header.format() == Format.ENVOY) {", "		else if (false) {")],
+  FORMATS + "#S35_envoyHeader*," + MESH + "#S35_malformed*"),
+ ("S35 inbound formats not configurable: every header read",
+  [(DH, "		this.inbound = headers(named, inbound);", "		this.inbound = headers(named, EnumSet.allOf(Format.class));")],
+  FORMATS + "#S35_onlyTheHonoured*," + MESH + "#S35_onlyTheConfigured*"),
+ ("S35 outbound formats not configurable: our millisecond header alone",
+  [(DH, "		this.outbound = headers(named, outbound);", "		this.outbound = headers(named, EnumSet.of(Format.DEADLINE_HEADER));")],
+  FORMATS + "#S35_outbound*," + MESH + "#S35_outbound*"),
+ ("S35 grpc-timeout sent in the wrong unit (microseconds labelled milliseconds)",
+  [(DH, '			return (timeLeft.toNanos() / 1000) + "u";', '			return (timeLeft.toNanos() / 1000) + "m";')],
+  FORMATS + "#S35_grpcTimeout_sent*," + MESH + "#S35_outbound*"),
+ ("S35 a grpc-timeout of 0 is not an expired deadline",
+  [(RS, "		if (timeout.isZero() && received != null) {", "		if (timeout.isZero() && received != null && !received.header().equals(DeadlineHeaders.GRPC_TIMEOUT)) {")],
+  MESH + "#S35_grpcTimeoutOfZero*"),
 ]
 
 run([(name, edits, tests, None) for name, edits, tests in muts], 'errgroup-spring-boot-autoconfigure',

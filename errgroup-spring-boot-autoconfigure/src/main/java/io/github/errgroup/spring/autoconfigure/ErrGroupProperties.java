@@ -1,9 +1,13 @@
 package io.github.errgroup.spring.autoconfigure;
 
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
+import io.github.errgroup.spring.web.DeadlineHeaders;
+import io.github.errgroup.spring.web.DeadlineHeaders.Format;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.InitializingBean;
@@ -493,7 +497,7 @@ public class ErrGroupProperties implements InitializingBean {
 
 	/**
 	 * The web integration, {@code errgroup.web.*}: each request's cancellation scope (S24) and the
-	 * deadline carried by outgoing calls (S25).
+	 * deadline headers read on inbound requests and sent on outgoing calls (S25, S35).
 	 */
 	public static class Web {
 
@@ -511,12 +515,29 @@ public class ErrGroupProperties implements InitializingBean {
 		private @Nullable Duration requestTimeout;
 
 		/**
-		 * Name of the request header that carries a deadline from one service to the next, as the
-		 * whole milliseconds left. Read on inbound requests (capped by request-timeout; a malformed or
-		 * negative value is ignored) and written on outgoing calls made where a deadline exists. Empty
-		 * to neither read nor write it.
+		 * Name of our own deadline header, the 'deadline-header' format of inbound-deadline-formats and
+		 * outbound-deadline-formats: the whole milliseconds left. Empty for none. Not grpc-timeout nor
+		 * x-envoy-expected-rq-timeout-ms, which are formats of their own.
 		 */
 		private String deadlineHeader = "Request-Timeout";
+
+		/**
+		 * Which deadline headers an inbound request's deadline is read from; the earliest of those
+		 * present wins, capped by request-timeout. 'deadline-header' (the header named by
+		 * deadline-header, whole milliseconds), 'grpc-timeout' (gRPC's format: up to 8 digits and a
+		 * unit, such as 500m or 2S), 'envoy' (Envoy's x-envoy-expected-rq-timeout-ms). A value that is
+		 * not its header's format is ignored, logged at DEBUG. Empty to read none.
+		 */
+		private Set<Format> inboundDeadlineFormats = EnumSet.allOf(Format.class);
+
+		/**
+		 * Which deadline headers outgoing RestClient, RestTemplate and WebClient calls made where a
+		 * deadline exists carry the time left in: one or more of 'deadline-header', 'grpc-timeout',
+		 * 'envoy'. By default grpc-timeout, the one whose value carries its unit and whose
+		 * definition is current; every format is read by default, so two errgroup services agree.
+		 * Empty to send none.
+		 */
+		private Set<Format> outboundDeadlineFormats = EnumSet.of(Format.GRPC_TIMEOUT);
 
 		public boolean isEnabled() {
 			return this.enabled;
@@ -542,6 +563,30 @@ public class ErrGroupProperties implements InitializingBean {
 			this.deadlineHeader = deadlineHeader;
 		}
 
+		public Set<Format> getInboundDeadlineFormats() {
+			return this.inboundDeadlineFormats;
+		}
+
+		public void setInboundDeadlineFormats(Set<Format> inboundDeadlineFormats) {
+			this.inboundDeadlineFormats = inboundDeadlineFormats;
+		}
+
+		public Set<Format> getOutboundDeadlineFormats() {
+			return this.outboundDeadlineFormats;
+		}
+
+		public void setOutboundDeadlineFormats(Set<Format> outboundDeadlineFormats) {
+			this.outboundDeadlineFormats = outboundDeadlineFormats;
+		}
+
+		/**
+		 * Returns the deadline headers these properties describe.
+		 * @return the inbound and outbound deadline headers
+		 */
+		public DeadlineHeaders deadlineHeaders() {
+			return new DeadlineHeaders(this.deadlineHeader, this.inboundDeadlineFormats, this.outboundDeadlineFormats);
+		}
+
 		void validate(String prefix) {
 			if (this.requestTimeout != null && (this.requestTimeout.isNegative() || this.requestTimeout.isZero())) {
 				throw invalid(prefix + ".request-timeout", this.requestTimeout,
@@ -553,6 +598,15 @@ public class ErrGroupProperties implements InitializingBean {
 				throw invalid(prefix + ".deadline-header", this.deadlineHeader,
 						"an HTTP header name is a token: letters, digits and !#$%&'*+.^_`|~-",
 						"Set it to a header name such as Request-Timeout, or to an empty value to turn it off.");
+			}
+			for (String other : new String[] { DeadlineHeaders.GRPC_TIMEOUT, DeadlineHeaders.ENVOY_EXPECTED_TIMEOUT }) {
+				if (other.equalsIgnoreCase(this.deadlineHeader)) {
+					throw invalid(prefix + ".deadline-header", this.deadlineHeader,
+							other + " has a format of its own, not our whole milliseconds",
+							"List " + (other.equals(DeadlineHeaders.GRPC_TIMEOUT) ? "grpc-timeout" : "envoy") + " in "
+									+ prefix + ".inbound-deadline-formats and " + prefix
+									+ ".outbound-deadline-formats instead, and set deadline-header to another name or to an empty value.");
+				}
 			}
 		}
 

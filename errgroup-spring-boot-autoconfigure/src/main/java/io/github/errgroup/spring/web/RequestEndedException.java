@@ -52,7 +52,14 @@ public final class RequestEndedException extends CancellationException {
 		FAILED("failed"),
 
 		/** The client went away before the answer, and the server said so. */
-		CLIENT_DISCONNECTED("ended: the client disconnected");
+		CLIENT_DISCONNECTED("ended: the client disconnected"),
+
+		/**
+		 * The request's HTTP/2 stream was reset, or its connection closed, before the answer: the
+		 * client cancelled the call or went away ({@code RST_STREAM}, as Go's HTTP/2 server reports
+		 * by cancelling the request's context), and the server said so.
+		 */
+		STREAM_RESET("ended: its HTTP/2 stream was reset (the client cancelled it or closed the connection)");
 
 		private final String description;
 

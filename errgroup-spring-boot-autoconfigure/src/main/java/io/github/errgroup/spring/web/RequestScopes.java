@@ -3,28 +3,24 @@ package io.github.errgroup.spring.web;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 import io.github.errgroup.CancellationScope;
 import io.github.errgroup.ErrGroupException;
 import io.github.errgroup.GroupContext;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.util.StringUtils;
-
 /**
- * Opens the {@link CancellationScope} of each web request with its deadline (S24, S25), and turns a
+ * Opens the {@link CancellationScope} of each web request with its deadline (S24, S25, S35), and turns a
  * context's deadline into the header value of an outgoing call. Shared by the servlet filter, the
  * WebFlux filter and the HTTP client customizers.
  *
- * <p>The deadline of a request is the earlier of {@code errgroup.web.request-timeout} and the
- * inbound deadline header ({@code errgroup.web.deadline-header}, {@code Request-Timeout} by default),
- * whose value is the whole milliseconds left, relative so that clock skew between services does not
- * matter (as gRPC's {@code grpc-timeout}). A header that is not a plain non-negative whole number is
- * ignored with a debug log, never an error page; one too large to be meant is capped by the request
- * timeout, or ignored when there is none; {@code 0} means that no time is left, so the scope starts
- * cancelled.
+ * <p>The deadline of a request is the earlier of {@code errgroup.web.request-timeout} and the earliest
+ * deadline among the inbound deadline headers it carries ({@link DeadlineHeaders}: our
+ * {@code errgroup.web.deadline-header}, {@code grpc-timeout}, Envoy's
+ * {@code x-envoy-expected-rq-timeout-ms}, whichever are honoured), each relative so that clock skew
+ * between services does not matter. A value that is not its header's format is ignored with a debug
+ * log, never an error page; a header that leaves no time ({@code 0}) makes the scope start cancelled.
  */
 public final class RequestScopes {
 
@@ -33,31 +29,18 @@ public final class RequestScopes {
 	 */
 	public static final String SCOPE_ATTRIBUTE = CancellationScope.class.getName();
 
-	/** More digits than this cannot be milliseconds that anyone meant (10^15 ms is 31,000 years). */
-	private static final int MAX_DIGITS = 15;
-
-	private static final Log logger = LogFactory.getLog(RequestScopes.class);
-
 	private final @Nullable Duration requestTimeout;
 
-	private final @Nullable String headerName;
+	private final DeadlineHeaders deadlineHeaders;
 
 	/**
 	 * Creates the scopes of requests with the given settings.
 	 * @param requestTimeout the deadline of every request, or {@code null} for none
-	 * @param headerName the deadline header, or {@code null} or empty to neither read nor write one
+	 * @param deadlineHeaders the deadline headers read on inbound requests
 	 */
-	public RequestScopes(@Nullable Duration requestTimeout, @Nullable String headerName) {
+	public RequestScopes(@Nullable Duration requestTimeout, DeadlineHeaders deadlineHeaders) {
 		this.requestTimeout = requestTimeout;
-		this.headerName = StringUtils.hasText(headerName) ? headerName : null;
-	}
-
-	/**
-	 * Returns the name of the deadline header.
-	 * @return the header name, or {@code null} when the header is turned off
-	 */
-	public @Nullable String headerName() {
-		return this.headerName;
+		this.deadlineHeaders = deadlineHeaders;
 	}
 
 	/**
@@ -67,23 +50,24 @@ public final class RequestScopes {
 	 * name is shown in exceptions, logs and the {@code errgroups} endpoint (S28).
 	 * @param method the HTTP method
 	 * @param path the path as the server received it, without the query
-	 * @param deadlineHeader the value of the inbound deadline header, or {@code null} if absent
-	 * @return the live scope, or a cancelled one when the header left no time
+	 * @param headers the request's first value of a header by name (case-insensitive), {@code null}
+	 * when absent
+	 * @return the live scope, or a cancelled one when a deadline header left no time
 	 */
-	public CancellationScope open(String method, String path, @Nullable String deadlineHeader) {
+	public CancellationScope open(String method, String path, Function<String, @Nullable String> headers) {
 		String name = method + " " + withoutPathParameters(path);
 		Duration timeout = this.requestTimeout;
-		Duration fromHeader = (this.headerName != null && deadlineHeader != null) ? parse(name, deadlineHeader) : null;
-		if (fromHeader != null && (timeout == null || fromHeader.compareTo(timeout) < 0)) {
-			timeout = fromHeader;
+		DeadlineHeaders.Received received = this.deadlineHeaders.read(headers, name);
+		if (received != null && (timeout == null || received.timeLeft().compareTo(timeout) < 0)) {
+			timeout = received.timeLeft();
 		}
 		if (timeout == null) {
 			return CancellationScope.open(name);
 		}
-		if (timeout.isZero()) {
+		if (timeout.isZero() && received != null) {
 			CancellationScope scope = CancellationScope.open(name);
-			scope.cancel(new TimeoutException(
-					"'" + name + "' arrived with no time left (" + this.headerName + ": " + deadlineHeader.trim() + ")"));
+			scope.cancel(new TimeoutException("'" + name + "' arrived with no time left (" + received.header() + ": "
+					+ received.value().trim() + ")"));
 			return scope;
 		}
 		return CancellationScope.open(name, timeout);
@@ -107,46 +91,6 @@ public final class RequestScopes {
 			semicolon = path.indexOf(';', from);
 		}
 		return cut.append(path, from, path.length()).toString();
-	}
-
-	private @Nullable Duration parse(String request, String value) {
-		String digits = value.trim();
-		if (digits.startsWith("-") && digits.length() > 1 && isDigits(digits.substring(1))) {
-			debug(request, value, "it is negative");
-			return null;
-		}
-		if (!isDigits(digits)) {
-			debug(request, value, "it is not a whole number of milliseconds");
-			return null;
-		}
-		if (digits.length() > MAX_DIGITS) {
-			if (this.requestTimeout == null) {
-				debug(request, value, "it is too large to be meant, and no errgroup.web.request-timeout caps it");
-				return null;
-			}
-			return this.requestTimeout; // capped
-		}
-		return Duration.ofMillis(Long.parseLong(digits));
-	}
-
-	private static boolean isDigits(String value) {
-		if (value.isEmpty()) {
-			return false;
-		}
-		for (int i = 0; i < value.length(); i++) {
-			char c = value.charAt(i);
-			if (c < '0' || c > '9') {
-				return false;
-			}
-		}
-		return true;
-	}
-
-	private void debug(String request, String value, String why) {
-		if (logger.isDebugEnabled()) {
-			logger.debug("Ignoring the " + this.headerName + " header of '" + request + "': '" + value + "', because "
-					+ why);
-		}
 	}
 
 	/**

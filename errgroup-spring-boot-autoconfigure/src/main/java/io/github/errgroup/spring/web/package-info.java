@@ -1,6 +1,6 @@
 /**
- * Request-scoped cancellation (S24) and deadlines across the wire (S25): what the servlet, reactive and
- * HTTP client integrations share.
+ * Request-scoped cancellation (S24), deadlines across the wire (S25) and the deadline formats of the mesh
+ * (S35): what the servlet, reactive and HTTP client integrations (and the gRPC one) share.
  */
 @NullMarked
 package io.github.errgroup.spring.web;

@@ -5,10 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.OptionalLong;
 
 import io.github.errgroup.GroupContext;
-import io.github.errgroup.spring.web.RequestScopes;
+import io.github.errgroup.spring.web.DeadlineHeaders;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpHeaders;
@@ -17,13 +16,12 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.client.ClientHttpRequestExecution;
 import org.springframework.http.client.ClientHttpRequestInterceptor;
 import org.springframework.http.client.ClientHttpResponse;
-import org.springframework.util.StringUtils;
 
 /**
  * Makes a blocking HTTP call ({@code RestClient}, {@code RestTemplate}) made where a
  * {@link GroupContext} is current (in a task, or on a request's thread) honour the group (S25): the
- * request carries the whole milliseconds left before the context's deadline in the deadline header,
- * and when the context is cancelled the call is aborted on the wire and ends with a
+ * request carries the time left before the context's deadline in the outbound deadline headers
+ * ({@link DeadlineHeaders}, S35; a header the request already has is left as it is), and when the context is cancelled the call is aborted on the wire and ends with a
  * {@link CallAbortedException}, which the core counts as cancelled.
  *
  * <p>Each call is a {@link Call}, whose whole life is one {@code int} changed by compare-and-set:
@@ -85,15 +83,14 @@ public final class DeadlineClientHttpRequestInterceptor implements ClientHttpReq
 
 	private static final ThreadLocal<@Nullable Call> CURRENT = new ThreadLocal<>();
 
-	private final @Nullable String headerName;
+	private final DeadlineHeaders deadlineHeaders;
 
 	/**
 	 * Creates the interceptor of the calls made inside tasks.
-	 * @param headerName the deadline header to send the time left in (S25), or {@code null} or empty to
-	 * send none
+	 * @param deadlineHeaders the headers to send the time left in (S25, S35)
 	 */
-	public DeadlineClientHttpRequestInterceptor(@Nullable String headerName) {
-		this.headerName = StringUtils.hasText(headerName) ? headerName : null;
+	public DeadlineClientHttpRequestInterceptor(DeadlineHeaders deadlineHeaders) {
+		this.deadlineHeaders = deadlineHeaders;
 	}
 
 	@Override
@@ -108,12 +105,11 @@ public final class DeadlineClientHttpRequestInterceptor implements ClientHttpReq
 			throw call.aborted(null); // do not even send it
 		}
 		HttpHeaders headers = request.getHeaders();
-		if (this.headerName != null && !headers.containsHeader(this.headerName)) {
-			OptionalLong left = RequestScopes.millisLeft(context);
-			if (left.isPresent()) {
-				headers.set(this.headerName, Long.toString(left.getAsLong()));
+		this.deadlineHeaders.write(context).forEach((name, value) -> {
+			if (!headers.containsHeader(name)) {
+				headers.set(name, value);
 			}
-		}
+		});
 		call.registration = context.onCancel(call::abort); // runs abort() at once if cancelled meanwhile
 		if (call.isAborted()) {
 			call.done();

@@ -1,16 +1,14 @@
 package io.github.errgroup.spring.web.client;
 
-import java.util.OptionalLong;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.github.errgroup.GroupContext;
-import io.github.errgroup.spring.web.RequestScopes;
-import org.jspecify.annotations.Nullable;
+import io.github.errgroup.spring.web.DeadlineHeaders;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.util.StringUtils;
 import org.springframework.web.reactive.function.client.ClientRequest;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.ExchangeFilterFunction;
@@ -19,23 +17,23 @@ import org.springframework.web.reactive.function.client.ExchangeFunction;
 /**
  * Makes a {@code WebClient} call honour the group it is made in (S25): the context current on the
  * subscribing thread (a task, which is where {@code block()} subscribes), or else the request's
- * context found in the Reactor {@code Context} (WebFlux). The request carries the whole milliseconds
- * left before the context's deadline in the deadline header, and when the context is cancelled the
+ * context found in the Reactor {@code Context} (WebFlux). The request carries the time left before
+ * the context's deadline in the outbound deadline headers ({@link DeadlineHeaders}, S35; a header the
+ * request already has is left as it is), and when the context is cancelled the
  * exchange, or the reading of its body, is cancelled, which closes the connection, and fails with a
  * {@link CallAbortedException}, as a {@code RestClient} call does, which the core counts as
  * cancelled.
  */
 public final class DeadlineExchangeFilterFunction implements ExchangeFilterFunction {
 
-	private final @Nullable String headerName;
+	private final DeadlineHeaders deadlineHeaders;
 
 	/**
 	 * Creates the filter of the calls made inside tasks.
-	 * @param headerName the deadline header to send the time left in (S25), or {@code null} or empty to
-	 * send none
+	 * @param deadlineHeaders the headers to send the time left in (S25, S35)
 	 */
-	public DeadlineExchangeFilterFunction(@Nullable String headerName) {
-		this.headerName = StringUtils.hasText(headerName) ? headerName : null;
+	public DeadlineExchangeFilterFunction(DeadlineHeaders deadlineHeaders) {
+		this.deadlineHeaders = deadlineHeaders;
 	}
 
 	@Override
@@ -53,14 +51,15 @@ public final class DeadlineExchangeFilterFunction implements ExchangeFilterFunct
 	}
 
 	private ClientRequest withDeadline(ClientRequest request, GroupContext context) {
-		if (this.headerName == null || request.headers().containsHeader(this.headerName)) {
+		Map<String, String> deadline = this.deadlineHeaders.write(context);
+		if (deadline.isEmpty()) {
 			return request;
 		}
-		OptionalLong left = RequestScopes.millisLeft(context);
-		if (left.isEmpty()) {
-			return request;
-		}
-		return ClientRequest.from(request).header(this.headerName, Long.toString(left.getAsLong())).build();
+		return ClientRequest.from(request).headers((headers) -> deadline.forEach((name, value) -> {
+			if (!headers.containsHeader(name)) {
+				headers.set(name, value);
+			}
+		})).build();
 	}
 
 	/** Fails when the context is cancelled; never emits otherwise. Unsubscribing removes the callback. */

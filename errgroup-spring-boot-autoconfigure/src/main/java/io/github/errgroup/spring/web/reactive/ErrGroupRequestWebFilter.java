@@ -52,9 +52,8 @@ public final class ErrGroupRequestWebFilter implements WebFilter, Ordered {
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
 		ServerHttpRequest request = exchange.getRequest();
-		String header = this.scopes.headerName();
 		CancellationScope scope = this.scopes.open(request.getMethod().name(), request.getPath().value(),
-				(header != null) ? request.getHeaders().getFirst(header) : null);
+				request.getHeaders()::getFirst);
 		exchange.getAttributes().put(RequestScopes.SCOPE_ATTRIBUTE, scope);
 		return chain.filter(exchange)
 			.doOnError((ex) -> scope.cancel(ended(scope, Reason.FAILED, ex)))

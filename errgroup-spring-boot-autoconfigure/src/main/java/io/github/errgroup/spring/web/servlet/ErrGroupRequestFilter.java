@@ -36,8 +36,10 @@ import org.springframework.web.util.DisconnectedClientHelper;
  * <li>an async request ({@code DeferredResult}, {@code Callable}, {@code CompletableFuture}):
  * {@code COMPLETED} when the async dispatch that writes the answer returns, or when an
  * {@link AsyncListener} hears {@code onComplete}, whichever comes first; a {@link TimeoutException}
- * when the container's async timeout passed; {@code CLIENT_DISCONNECTED} for an error the container
- * reports when the client went away, {@code FAILED} for any other error;</li>
+ * when the container's async timeout passed; {@code STREAM_RESET} for an I/O error the container
+ * reports on an HTTP/2 request (Tomcat 11 and Jetty 12 do when the client resets the stream or closes
+ * the connection), {@code CLIENT_DISCONNECTED} for an error the container reports when the client went
+ * away, {@code FAILED} for any other error;</li>
  * <li>the deadline passed: the scope's own {@link TimeoutException}.</li>
  * </ul>
  * Containers may report the end of an async request more than once; only the first cause counts.
@@ -106,7 +108,7 @@ public final class ErrGroupRequestFilter extends OncePerRequestFilter implements
 			binding.close();
 			if (request.isAsyncStarted()) {
 				if (request.getDispatcherType() == DispatcherType.REQUEST) {
-					request.getAsyncContext().addListener(new RequestEndListener(scope));
+					request.getAsyncContext().addListener(new RequestEndListener(scope, isHttp2(request)));
 				} // an async dispatch that starts async again: the listener re-registered in onStartAsync
 			}
 			else {
@@ -116,11 +118,14 @@ public final class ErrGroupRequestFilter extends OncePerRequestFilter implements
 	}
 
 	private CancellationScope open(HttpServletRequest request) {
-		String header = this.scopes.headerName();
-		CancellationScope scope = this.scopes.open(request.getMethod(), request.getRequestURI(),
-				(header != null) ? request.getHeader(header) : null);
+		CancellationScope scope = this.scopes.open(request.getMethod(), request.getRequestURI(), request::getHeader);
 		request.setAttribute(RequestScopes.SCOPE_ATTRIBUTE, scope);
 		return scope;
+	}
+
+	/** The protocol as the servlet API names it ({@code HTTP/2.0}), whether over TLS or h2c. */
+	private static boolean isHttp2(HttpServletRequest request) {
+		return request.getProtocol().startsWith("HTTP/2");
 	}
 
 	static @Nullable CancellationScope scopeOf(HttpServletRequest request) {
@@ -139,8 +144,11 @@ public final class ErrGroupRequestFilter extends OncePerRequestFilter implements
 
 		private final CancellationScope scope;
 
-		RequestEndListener(CancellationScope scope) {
+		private final boolean http2;
+
+		RequestEndListener(CancellationScope scope, boolean http2) {
 			this.scope = scope;
+			this.http2 = http2;
 		}
 
 		@Override
@@ -154,11 +162,25 @@ public final class ErrGroupRequestFilter extends OncePerRequestFilter implements
 					+ "' timed out (the container's async request timeout)"));
 		}
 
+		/**
+		 * On HTTP/2, an I/O error is the stream's end: Tomcat 11 reports a client's {@code RST_STREAM}
+		 * (and a closed connection, which resets every stream) as a plain {@code IOException}, Jetty 12
+		 * as an {@code EofException} (docs/web-cancellation.md).
+		 */
 		@Override
 		public void onError(AsyncEvent event) {
 			Throwable error = event.getThrowable();
-			boolean disconnected = error != null && DisconnectedClientHelper.isClientDisconnectedException(error);
-			this.scope.cancel(ended(this.scope, disconnected ? Reason.CLIENT_DISCONNECTED : Reason.FAILED, error));
+			Reason reason;
+			if (this.http2 && error instanceof IOException) {
+				reason = Reason.STREAM_RESET;
+			}
+			else if (error != null && DisconnectedClientHelper.isClientDisconnectedException(error)) {
+				reason = Reason.CLIENT_DISCONNECTED;
+			}
+			else {
+				reason = Reason.FAILED;
+			}
+			this.scope.cancel(ended(this.scope, reason, error));
 		}
 
 		@Override

@@ -8,11 +8,13 @@ import java.util.concurrent.TimeUnit;
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
+import io.github.errgroup.spring.autoconfigure.ErrGroupProperties;
 import io.github.errgroup.spring.autoconfigure.executor.ErrGroupExecutorAutoConfiguration;
 import io.github.errgroup.spring.autoconfigure.reactor.ErrGroupReactorAutoConfiguration;
 import io.github.errgroup.spring.autoconfigure.web.client.ErrGroupHttpClientAutoConfiguration;
 import io.github.errgroup.spring.autoconfigure.web.reactive.ErrGroupWebFluxAutoConfiguration;
 import io.github.errgroup.spring.autoconfigure.web.servlet.ErrGroupServletAutoConfiguration;
+import io.github.errgroup.spring.web.DeadlineHeaders.Format;
 import io.github.errgroup.spring.web.reactive.ErrGroupRequestWebFilter;
 import io.github.errgroup.spring.web.reactive.ReactiveErrGroups;
 import io.github.errgroup.spring.web.servlet.ErrGroupRequestFilter;
@@ -118,6 +120,8 @@ class ErrGroupWebAutoConfigurationTests {
 			errgroup.web.request-timeout | -1s
 			errgroup.web.deadline-header | Request Timeout
 			errgroup.web.deadline-header | Request:Timeout
+			errgroup.web.deadline-header | grpc-timeout
+			errgroup.web.deadline-header | X-Envoy-Expected-Rq-Timeout-Ms
 			""")
 	void S21_invalidWebPropertyFailsStartUpNamingIt(String property, String value) {
 		new WebApplicationContextRunner().withConfiguration(ALL)
@@ -126,6 +130,34 @@ class ErrGroupWebAutoConfigurationTests {
 				.getFailure()
 				.rootCause()
 				.hasMessageContaining("Property " + property + " with value '" + value + "' is invalid"));
+	}
+
+	@ParameterizedTest(name = "{0}={1}")
+	@CsvSource(delimiter = '|', textBlock = """
+			errgroup.web.inbound-deadline-formats | grpc
+			errgroup.web.outbound-deadline-formats | grpc-timeout,request-timeout
+			""")
+	void S35_anUnknownDeadlineFormatFailsStartUp_namingThePropertyAndTheValue(String property, String value) {
+		// Boot's binding failure; its failure analysis then lists the valid values of the enum.
+		new WebApplicationContextRunner().withConfiguration(ALL)
+			.withPropertyValues(property + "=" + value)
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("Failed to bind properties under '" + property + "'")
+				.rootCause()
+				.hasMessageContaining("No enum constant " + Format.class.getCanonicalName()));
+	}
+
+	@Test
+	void S35_deadlineFormats_boundAsWritten_emptyForNone() {
+		new WebApplicationContextRunner().withConfiguration(ALL)
+			.withPropertyValues("errgroup.web.inbound-deadline-formats=grpc-timeout, envoy",
+					"errgroup.web.outbound-deadline-formats=")
+			.run((context) -> {
+				ErrGroupProperties.Web web = context.getBean(ErrGroupProperties.class).getWeb();
+				assertThat(web.getInboundDeadlineFormats()).containsExactlyInAnyOrder(Format.GRPC_TIMEOUT, Format.ENVOY);
+				assertThat(web.getOutboundDeadlineFormats()).isEmpty();
+			});
 	}
 
 	@Test

@@ -17,6 +17,7 @@ import io.github.errgroup.ErrGroupException;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.Task;
 import io.github.errgroup.VoidTask;
+import io.github.errgroup.spring.web.DeadlineHeaders;
 import io.github.errgroup.spring.web.client.DeadlineClientHttpRequestInterceptor.Call;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,7 @@ class S25_CallAbortRacesTests {
 	private final IllegalStateException cause = new IllegalStateException("a sibling failed");
 
 	private final DeadlineClientHttpRequestInterceptor interceptor = new DeadlineClientHttpRequestInterceptor(
-			"Request-Timeout");
+			DeadlineHeaders.defaults());
 
 	private final CompletableFuture<Exception> thrown = new CompletableFuture<>();
 

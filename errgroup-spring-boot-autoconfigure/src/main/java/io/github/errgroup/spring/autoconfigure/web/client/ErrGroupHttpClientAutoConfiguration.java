@@ -22,7 +22,8 @@ import org.springframework.context.annotation.Configuration;
  * {@link EnableAutoConfiguration Auto-configuration} of cancellation across the wire (S25): the
  * auto-configured {@code RestClient.Builder}, {@code RestTemplateBuilder} and {@code WebClient.Builder}
  * make calls that, where a group context is current (inside a task, or in a web request), carry the
- * whole milliseconds left before its deadline in the {@code errgroup.web.deadline-header} header and
+ * time left before its deadline in the outbound deadline headers (S35, {@code grpc-timeout} unless
+ * {@code errgroup.web.outbound-deadline-formats} says otherwise) and
  * are aborted on the wire when it is cancelled, ending with an exception the core counts as a
  * cancellation. Outside any group, calls are left as they are. Apache HttpClient 5, whose blocking
  * reads ignore interrupts, and Reactor Netty, whose body stream may refuse an early close, are also
@@ -47,7 +48,7 @@ public final class ErrGroupHttpClientAutoConfiguration {
 		@ConditionalOnMissingBean(name = "errGroupRestClientCustomizer")
 		RestClientCustomizer errGroupRestClientCustomizer(ErrGroupProperties properties) {
 			DeadlineClientHttpRequestInterceptor interceptor = new DeadlineClientHttpRequestInterceptor(
-					properties.getWeb().getDeadlineHeader());
+					properties.getWeb().deadlineHeaders());
 			return (builder) -> builder.requestInterceptor(interceptor);
 		}
 
@@ -55,7 +56,7 @@ public final class ErrGroupHttpClientAutoConfiguration {
 		@ConditionalOnMissingBean(name = "errGroupRestTemplateCustomizer")
 		RestTemplateCustomizer errGroupRestTemplateCustomizer(ErrGroupProperties properties) {
 			DeadlineClientHttpRequestInterceptor interceptor = new DeadlineClientHttpRequestInterceptor(
-					properties.getWeb().getDeadlineHeader());
+					properties.getWeb().deadlineHeaders());
 			return (restTemplate) -> restTemplate.getInterceptors().add(interceptor);
 		}
 
@@ -95,7 +96,7 @@ public final class ErrGroupHttpClientAutoConfiguration {
 		@ConditionalOnMissingBean(name = "errGroupWebClientCustomizer")
 		WebClientCustomizer errGroupWebClientCustomizer(ErrGroupProperties properties) {
 			DeadlineExchangeFilterFunction filter = new DeadlineExchangeFilterFunction(
-					properties.getWeb().getDeadlineHeader());
+					properties.getWeb().deadlineHeaders());
 			return (builder) -> builder.filter(filter);
 		}
 

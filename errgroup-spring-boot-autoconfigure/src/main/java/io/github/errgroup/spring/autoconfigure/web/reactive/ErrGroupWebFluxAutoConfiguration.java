@@ -42,7 +42,7 @@ public final class ErrGroupWebFluxAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ErrGroupRequestWebFilter errGroupRequestWebFilter(ErrGroupProperties properties) {
-		return new ErrGroupRequestWebFilter(new RequestScopes(properties.getWeb().getRequestTimeout(), properties.getWeb().getDeadlineHeader()));
+		return new ErrGroupRequestWebFilter(new RequestScopes(properties.getWeb().getRequestTimeout(), properties.getWeb().deadlineHeaders()));
 	}
 
 	@Bean

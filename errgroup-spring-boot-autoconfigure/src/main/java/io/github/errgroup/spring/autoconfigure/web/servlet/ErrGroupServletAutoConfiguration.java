@@ -46,7 +46,7 @@ public final class ErrGroupServletAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(name = "errGroupRequestFilter")
 	FilterRegistrationBean<ErrGroupRequestFilter> errGroupRequestFilter(ErrGroupProperties properties) {
-		ErrGroupRequestFilter filter = new ErrGroupRequestFilter(new RequestScopes(properties.getWeb().getRequestTimeout(), properties.getWeb().getDeadlineHeader()));
+		ErrGroupRequestFilter filter = new ErrGroupRequestFilter(new RequestScopes(properties.getWeb().getRequestTimeout(), properties.getWeb().deadlineHeaders()));
 		FilterRegistrationBean<ErrGroupRequestFilter> registration = new FilterRegistrationBean<>(filter);
 		registration.setOrder(filter.getOrder());
 		registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC);

@@ -20,6 +20,7 @@ import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.Task;
 import io.github.errgroup.spring.autoconfigure.web.WebTestSupport;
 import io.github.errgroup.spring.autoconfigure.web.WebTestSupport.Recorder;
+import io.github.errgroup.spring.web.DeadlineHeaders;
 import io.github.errgroup.spring.web.RequestEndedException;
 import io.github.errgroup.spring.web.RequestEndedException.Reason;
 import io.github.errgroup.spring.web.client.CallAbortedException;
@@ -133,11 +134,11 @@ class S25_AcrossTheWireTests {
 		Recorder recorderA = a.getBean(Recorder.class);
 		assertThat(recorderA.cause("a-" + id)).isInstanceOf(TimeoutException.class);
 		assertThat(recorderA.finishedIn("a-" + id, Task.State.CANCELLED)).isEqualTo(1);
-		long header = Long.parseLong(bOf().headers.get(id));
+		long header = DeadlineHeaders.parseGrpcTimeout(bOf().headers.get(id)).toMillis();
 		assertThat(header).isBetween(1L, 500L);
 		await().atMost(Duration.ofSeconds(2)).until(() -> bOf().recorder.finished("b-" + id).size() == 1);
 		assertThat(bOf().recorder.finishedIn("b-" + id, Task.State.CANCELLED)).isEqualTo(1);
-		logger.debug(String.format("S25 %s on %s: B saw Request-Timeout: %d; A answered 503 after %d ms; B's group: %s",
+		logger.debug(String.format("S25 %s on %s: B saw grpc-timeout: %d ms; A answered 503 after %d ms; B's group: %s",
 				client, factory(a), header, took, bOf().recorder.cause("b-" + id)));
 	}
 
@@ -226,7 +227,7 @@ class S25_AcrossTheWireTests {
 				.build();
 			RestClient rest = RestClient.builder()
 				.requestFactory(factory)
-				.requestInterceptor(new DeadlineClientHttpRequestInterceptor(null))
+				.requestInterceptor(new DeadlineClientHttpRequestInterceptor(DeadlineHeaders.defaults()))
 				.baseUrl("http://127.0.0.1:" + WebTestSupport.port(b))
 				.build();
 			String id = "unsubscribed-" + ids.incrementAndGet();
@@ -479,7 +480,7 @@ class S25_AcrossTheWireTests {
 		}
 
 		private void record(ServerWebExchange exchange, String id) {
-			String header = exchange.getRequest().getHeaders().getFirst("Request-Timeout");
+			String header = exchange.getRequest().getHeaders().getFirst(DeadlineHeaders.GRPC_TIMEOUT); // the default
 			this.headers.put(id, (header != null) ? header : "none");
 			ReactiveErrGroups.requestContext(exchange).orElseThrow().onCancel(() -> this.scopeCauses.put(id,
 					ReactiveErrGroups.requestContext(exchange).orElseThrow().cause()));

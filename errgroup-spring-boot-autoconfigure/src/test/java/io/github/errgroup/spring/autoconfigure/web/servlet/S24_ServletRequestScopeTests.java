@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -42,9 +45,9 @@ import org.springframework.web.context.request.async.DeferredResult;
 
 /**
  * S24 on a real Tomcat on a random port, with a real HTTP client: each request's groups end with the
- * request, sync or async, and its deadline cancels them with a {@link TimeoutException}. Tomcat does
- * not report a client that leaves (docs/web-cancellation.md): then the handler returning, or the
- * deadline, is what ends them.
+ * request, sync or async, and its deadline cancels them with a {@link TimeoutException}. Over HTTP/1.1
+ * Tomcat does not report a client that leaves (docs/web-cancellation.md): then the handler returning,
+ * or the deadline, is what ends them; over HTTP/2 it reports a reset stream to an async request.
  */
 @Timeout(60)
 class S24_ServletRequestScopeTests {
@@ -59,6 +62,11 @@ class S24_ServletRequestScopeTests {
 	@RegisterExtension
 	static final Server server = new Server(App.class, WebApplicationType.SERVLET, "errgroup.web.request-timeout=5s",
 			"spring.mvc.async.request-timeout=20s");
+
+	/** The same application over HTTP/2 too (h2c: HTTP/1.1 upgrade, or prior knowledge). */
+	@RegisterExtension
+	static final Server http2 = new Server(App.class, WebApplicationType.SERVLET, "server.http2.enabled=true",
+			"errgroup.web.request-timeout=30s", "spring.mvc.async.request-timeout=30s");
 
 	@BeforeEach
 	void clear() {
@@ -234,6 +242,36 @@ class S24_ServletRequestScopeTests {
 				(cause) -> assertThat(cause).isInstanceOf(TimeoutException.class),
 				(cause) -> assertThat(cause).isInstanceOfSatisfying(RequestEndedException.class,
 						(ended) -> assertThat(ended.reason()).isEqualTo(Reason.CLIENT_DISCONNECTED)));
+	}
+
+	/**
+	 * Over HTTP/2 a client that gives up resets its stream ({@code RST_STREAM}, which the JDK client
+	 * sends when its future is cancelled), and Tomcat reports it to an async request's
+	 * {@code AsyncListener.onError}: the request's groups are cancelled at once, the cause naming the
+	 * reset. (A blocked synchronous handler is not told; docs/web-cancellation.md.)
+	 */
+	@Test
+	void S24_asyncRequest_whoseClientResetsTheHttp2Stream_isCancelledAtOnce_namingTheReset() throws Exception {
+		HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+		String base = "http://127.0.0.1:" + http2.port();
+		// h2c: the first request upgrades the connection; the next ones are streams of it.
+		HttpResponse<String> upgrade = client.send(HttpRequest.newBuilder(URI.create(base + "/context")).build(),
+				HttpResponse.BodyHandlers.ofString());
+		assertThat(upgrade.version()).isEqualTo(HttpClient.Version.HTTP_2);
+		CompletableFuture<HttpResponse<String>> call = client.sendAsync(
+				HttpRequest.newBuilder(URI.create(base + "/deferred-forever")).build(),
+				HttpResponse.BodyHandlers.ofString());
+		await().atMost(Duration.ofSeconds(10)).until(() -> recorder.started("deferred-forever") == 1);
+		long resetAt = System.nanoTime();
+		call.cancel(true); // the JDK client resets the stream, and keeps the connection
+		await().atMost(Duration.ofSeconds(10)).until(() -> recorder.finished("deferred-forever").size() == 1);
+		measured.debug("S24 Tomcat over h2c: the task was cancelled {} ms after the client reset the stream; cause: {}",
+				millisSince(resetAt), String.valueOf(recorder.cause("deferred-forever")));
+		assertThat(recorder.finishedIn("deferred-forever", Task.State.CANCELLED)).isEqualTo(1);
+		assertThat(recorder.cause("deferred-forever")).isInstanceOfSatisfying(RequestEndedException.class,
+				(ended) -> assertThat(ended.reason()).isEqualTo(Reason.STREAM_RESET))
+			.hasMessageContaining("GET /deferred-forever")
+			.hasMessageContaining("HTTP/2 stream was reset");
 	}
 
 	private static long millisSince(long nanos) {
