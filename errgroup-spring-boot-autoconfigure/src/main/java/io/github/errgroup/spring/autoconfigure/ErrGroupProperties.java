@@ -533,11 +533,11 @@ public class ErrGroupProperties implements InitializingBean {
 		/**
 		 * Which deadline headers outgoing RestClient, RestTemplate and WebClient calls made where a
 		 * deadline exists carry the time left in: one or more of 'deadline-header', 'grpc-timeout',
-		 * 'envoy'. By default grpc-timeout, the one whose value carries its unit and whose
-		 * definition is current; every format is read by default, so two errgroup services agree.
-		 * Empty to send none.
+		 * 'envoy'. By default deadline-header (whole milliseconds, as S25 promises) and grpc-timeout
+		 * (the one whose value carries its unit and whose definition is current); every format is read
+		 * by default, so two errgroup services agree. Empty to send none.
 		 */
-		private Set<Format> outboundDeadlineFormats = EnumSet.of(Format.GRPC_TIMEOUT);
+		private Set<Format> outboundDeadlineFormats = EnumSet.of(Format.DEADLINE_HEADER, Format.GRPC_TIMEOUT);
 
 		public boolean isEnabled() {
 			return this.enabled;

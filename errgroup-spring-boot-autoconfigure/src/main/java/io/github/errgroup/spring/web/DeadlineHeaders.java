@@ -113,12 +113,14 @@ public final class DeadlineHeaders {
 	}
 
 	/**
-	 * Returns the defaults: all three formats read, {@code grpc-timeout} written, the
+	 * Returns the defaults: all three formats read, the {@link Format#DEADLINE_HEADER} and
+	 * {@code grpc-timeout} written, the
 	 * {@link Format#DEADLINE_HEADER} named {@value #DEFAULT_DEADLINE_HEADER}.
 	 * @return the default deadline headers
 	 */
 	public static DeadlineHeaders defaults() {
-		return new DeadlineHeaders(DEFAULT_DEADLINE_HEADER, EnumSet.allOf(Format.class), EnumSet.of(Format.GRPC_TIMEOUT));
+		return new DeadlineHeaders(DEFAULT_DEADLINE_HEADER, EnumSet.allOf(Format.class),
+				EnumSet.of(Format.DEADLINE_HEADER, Format.GRPC_TIMEOUT));
 	}
 
 	private static List<Header> headers(@Nullable String deadlineHeader, Collection<Format> formats) {

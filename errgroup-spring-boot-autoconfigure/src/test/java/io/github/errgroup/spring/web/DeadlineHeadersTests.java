@@ -150,11 +150,11 @@ class DeadlineHeadersTests {
 	}
 
 	@Test
-	void S35_outbound_byDefault_grpcTimeoutAlone() {
+	void S35_outbound_byDefault_ourMillisecondHeaderOfS25_andGrpcTimeout() {
 		CancellationScope scope = CancellationScope.open("call", Duration.ofSeconds(2));
 		try {
-			assertThat(this.all.write(scope.context())).containsOnlyKeys("grpc-timeout");
-			assertThat(this.all.outboundHeaders()).containsExactly("grpc-timeout");
+			assertThat(this.all.write(scope.context())).containsOnlyKeys("Request-Timeout", "grpc-timeout");
+			assertThat(this.all.outboundHeaders()).containsExactly("Request-Timeout", "grpc-timeout");
 		}
 		finally {
 			scope.cancel(new IllegalStateException("done"));

@@ -132,10 +132,11 @@ class S35_DeadlineFormatsWebTests {
 	}
 
 	@Test
-	void S35_outbound_byDefault_grpcTimeoutAlone() throws Exception {
+	void S35_outbound_byDefault_ourMillisecondHeaderOfS25_andGrpcTimeout() throws Exception {
 		for (String client : new String[] { "rest", "web" }) {
 			Map<String, String> seen = seenDownstream(mvc, client);
-			assertThat(seen).as(client).containsOnlyKeys("grpc-timeout");
+			assertThat(seen).as(client).containsOnlyKeys("request-timeout", "grpc-timeout");
+			assertThat(Long.parseLong(seen.get("request-timeout"))).as(client).isBetween(1L, 2000L);
 			assertThat(DeadlineHeaders.parseGrpcTimeout(seen.get("grpc-timeout"))).as(client)
 				.isBetween(Duration.ofMillis(1), Duration.ofSeconds(2));
 		}

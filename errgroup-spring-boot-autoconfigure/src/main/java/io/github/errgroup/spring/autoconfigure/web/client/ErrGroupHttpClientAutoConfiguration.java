@@ -22,7 +22,7 @@ import org.springframework.context.annotation.Configuration;
  * {@link EnableAutoConfiguration Auto-configuration} of cancellation across the wire (S25): the
  * auto-configured {@code RestClient.Builder}, {@code RestTemplateBuilder} and {@code WebClient.Builder}
  * make calls that, where a group context is current (inside a task, or in a web request), carry the
- * time left before its deadline in the outbound deadline headers (S35, {@code grpc-timeout} unless
+ * time left before its deadline in the outbound deadline headers (S35: {@code Request-Timeout} in milliseconds and {@code grpc-timeout} unless
  * {@code errgroup.web.outbound-deadline-formats} says otherwise) and
  * are aborted on the wire when it is cancelled, ending with an exception the core counts as a
  * cancellation. Outside any group, calls are left as they are. Apache HttpClient 5, whose blocking
