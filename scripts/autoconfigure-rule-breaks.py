@@ -135,7 +135,7 @@ muts = [
   [(SR, "		if (response.isCommitted() || !this.factories.isCancelledByShutdown(ex)) {", "		if (true) {")],
   "S36_ShutdownAnswerWebTests#S36_mvc_without*,S36_FreshJvmShutdownTests#S36_mvc*", None),
  ("S36 a 503 by sendError: rendered by the container after the servlet, no longer counted",
-  [(SR, "			answer(request, response, ex);", '			response.setHeader("Connection", "close");\n			response.sendError(503);')],
+  [(SR, "			answer(request, response, ex);", '			if (true) {\n				response.setHeader("Connection", "close");\n				response.sendError(503);\n				return new ModelAndView();\n			}\n			answer(request, response, ex);')],
   "S36_ShutdownAnswerWebTests#S36_mvc_without*", None),
  ("S36 the error page forwarded to, but the response not closed inside the servlet",
   [(SR, "forward(request, new HttpServletResponseWrapper(response));", "forward(request, response);"),

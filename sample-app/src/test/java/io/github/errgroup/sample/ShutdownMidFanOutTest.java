@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +26,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggingSystem;
 
 /**
  * S36 on the sample: the product page's fan-out blocked mid-wait (its details call is slow), SIGTERM
@@ -41,6 +45,15 @@ class ShutdownMidFanOutTest {
 	private static final Duration BOUNDED = Duration.ofSeconds(90);
 
 	private static final int ROUNDS = Integer.getInteger("sample.shutdown.rounds", 1);
+
+	static {
+		// No application context starts in this JVM to apply -Dlogging.level.errgroup.measurements.
+		String level = System.getProperty("logging.level.errgroup.measurements");
+		if (level != null) {
+			LoggingSystem.get(ShutdownMidFanOutTest.class.getClassLoader())
+				.setLogLevel("errgroup.measurements", LogLevel.valueOf(level.toUpperCase(Locale.ROOT)));
+		}
+	}
 
 	private static final Pattern PORT = Pattern.compile("Tomcat started on port (\\d+)");
 
