@@ -8,20 +8,18 @@ import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import jakarta.servlet.http.HttpServletResponseWrapper;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.Ordered;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.servlet.HandlerExceptionResolver;
 import org.springframework.web.servlet.ModelAndView;
 
 /**
- * Answers {@code 503 Service Unavailable} with {@code Connection: close} for a request whose groups
+ * Answers {@code 503 Service Unavailable} for a request whose groups
  * the application's shutdown cancelled (S36), when the application's own error handling did not
  * handle the failure first, and writes the whole answer before the request leaves the
  * {@code DispatcherServlet}.
@@ -33,18 +31,19 @@ import org.springframework.web.servlet.ModelAndView;
  * servlet and is rendered by the container's error page forward to {@code /error} afterwards, where
  * the request is no longer counted: in a fresh JVM that forward first loads the error path's classes,
  * graceful shutdown reads a count of 0 and completes, and the client gets its connection closed
- * instead of an answer. This resolver renders the error page itself, still inside the servlet, and
- * closes the response, so the answer is on the wire while graceful shutdown still waits for the
- * request.
+ * instead of an answer. This resolver renders the error page itself, still inside the servlet, so the
+ * answer is on the wire while graceful shutdown still waits for the request.
  *
  * <p><b>What it answers.</b> 503, which clients and load balancers read as "this instance cannot serve
- * it, try another", and {@code Connection: close}, so that the client's next request opens a
- * connection (to an instance that is staying) rather than reusing one that is about to be closed. No
- * {@code Retry-After}: it would tell the client when to come back to a server that is going away. The
+ * it, try another". No {@code Retry-After}: it would tell the client when to come back to a server that
+ * is going away. No {@code Connection: close} of its own: Tomcat adds it once graceful shutdown has
+ * paused the connector, and keeps the body in chunks, while one set here would make Tomcat end the body
+ * with the connection, which closes only after the servlet, so the client could not see the answer
+ * whole before then. The
  * body is what Spring Boot's error handling renders for a 503: the error page at
- * {@code server.error.path} is forwarded to, inside this servlet, with the request attributes the
+ * {@code spring.web.error.path} is forwarded to, inside this servlet, with the request attributes the
  * container's error dispatch sets (as Spring Boot's {@code ErrorPageFilter} does for a war); an
- * application without an error controller gets a short plain-text body.
+ * application without an error controller gets a short plain-text body, written and closed here.
  *
  * <p>Runs last, after every {@code @ExceptionHandler}, so that the application's own handling wins.
  */
@@ -59,7 +58,7 @@ public final class ApplicationShutdownExceptionResolver implements HandlerExcept
 	/**
 	 * Creates the resolver.
 	 * @param factories tells the shutdown's cancellation from other failures
-	 * @param errorPath the path of the application's error controller ({@code server.error.path}), or
+	 * @param errorPath the path of the application's error controller ({@code spring.web.error.path}), or
 	 * {@code null} when there is none, to answer with a plain-text body
 	 */
 	public ApplicationShutdownExceptionResolver(ErrGroupFactories factories, @Nullable String errorPath) {
@@ -92,23 +91,22 @@ public final class ApplicationShutdownExceptionResolver implements HandlerExcept
 			throws ServletException, IOException {
 		response.resetBuffer();
 		response.setStatus(HttpStatus.SERVICE_UNAVAILABLE.value());
-		response.setHeader(HttpHeaders.CONNECTION, "close");
 		if (this.errorPath != null) {
 			request.setAttribute(RequestDispatcher.ERROR_STATUS_CODE, HttpStatus.SERVICE_UNAVAILABLE.value());
 			request.setAttribute(RequestDispatcher.ERROR_MESSAGE, ErrGroupFactories.SHUTDOWN_REASON);
 			request.setAttribute(RequestDispatcher.ERROR_EXCEPTION, ex);
 			request.setAttribute(RequestDispatcher.ERROR_EXCEPTION_TYPE, ex.getClass());
 			request.setAttribute(RequestDispatcher.ERROR_REQUEST_URI, request.getRequestURI());
-			// Wrapped, so that the container closes the response at the end of the forward (Servlet
-			// spec 9.4) instead of only suspending it for an error page of its own.
-			request.getRequestDispatcher(this.errorPath).forward(request, new HttpServletResponseWrapper(response));
+			// The error view writes and flushes the answer here, inside the servlet; Tomcat then suspends
+			// the response, and ends it (the last chunk) as soon as the servlet returns.
+			request.getRequestDispatcher(this.errorPath).forward(request, response);
 		}
 		else {
 			response.setContentType(MediaType.TEXT_PLAIN_VALUE);
 			response.setCharacterEncoding(StandardCharsets.UTF_8.name());
 			response.getWriter().write(ErrGroupFactories.SHUTDOWN_REASON + "\n");
+			close(response);
 		}
-		close(response);
 	}
 
 	/** Closing the response writes all of it, the last chunk included, to the connection. */

@@ -10,7 +10,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupException;
@@ -37,9 +39,11 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * S36 in one JVM, on the mechanism: a request blocked in a group when the context closes (the
  * shutdown cancels its group) gets Spring Boot's error body with 503 and {@code Connection: close},
- * and on Tomcat the whole answer is written before the request leaves the servlet chain, while Boot's
- * graceful shutdown still counts it (a filter outside the {@code DispatcherServlet} sees a committed
- * response). The application's own {@code @ExceptionHandler} still wins. The race itself needs a
+ * and on Tomcat the client has the answer's status and headers before the request leaves the servlet
+ * chain, while Boot's graceful shutdown still counts it (a filter outside the {@code DispatcherServlet}
+ * holds the request until the client has them, or 10 s): it is not left to the container's error page
+ * after the servlet. The application's own {@code @ExceptionHandler}
+ * still wins. The race itself needs a
  * fresh JVM: {@code S36_FreshJvmShutdownTests}.
  */
 @Timeout(120)
@@ -53,20 +57,20 @@ class S36_ShutdownAnswerWebTests {
 	@Test
 	void S36_mvc_withoutExceptionHandling_answers503WrittenBeforeTheRequestLeavesTheServlet() throws Exception {
 		ConfigurableApplicationContext app = WebTestSupport.start(MvcApp.class, WebApplicationType.SERVLET);
-		CompletableFuture<Boolean> committed = app.getBean(MvcApp.class).committedWhenTheChainReturned;
-		HttpResponse<String> answer = closeWhileBlocked(app, "/blocked");
+		MvcApp mvc = app.getBean(MvcApp.class);
+		HttpResponse<String> answer = closeWhileBlocked(app, "/blocked", mvc.clientGot);
 		assertThat(answer.statusCode()).isEqualTo(503);
 		assertThat(answer.headers().firstValue("Connection")).hasValue("close");
 		assertThat(answer.body()).contains("\"status\":503", "\"error\":\"Service Unavailable\"", "\"path\":\"/blocked\"");
-		assertThat(committed.get(30, TimeUnit.SECONDS))
-			.as("the answer was written before the request left the servlet chain")
+		assertThat(mvc.answeredBeforeTheChainReturned.get(30, TimeUnit.SECONDS))
+			.as("the client had the answer's status before the request left the servlet chain")
 			.isTrue();
 	}
 
 	@Test
 	void S36_mvc_theApplicationsOwnExceptionHandlerStillWins() throws Exception {
 		ConfigurableApplicationContext app = WebTestSupport.start(MvcApp.class, WebApplicationType.SERVLET);
-		HttpResponse<String> answer = closeWhileBlocked(app, "/handled");
+		HttpResponse<String> answer = closeWhileBlocked(app, "/handled", new CompletableFuture<>());
 		assertThat(answer.statusCode()).isEqualTo(502);
 		assertThat(answer.body()).isEqualTo("the application's own answer");
 	}
@@ -74,21 +78,24 @@ class S36_ShutdownAnswerWebTests {
 	@Test
 	void S36_webflux_withoutExceptionHandling_answers503() throws Exception {
 		ConfigurableApplicationContext app = WebTestSupport.start(FluxApp.class, WebApplicationType.REACTIVE);
-		HttpResponse<String> answer = closeWhileBlocked(app, "/blocked");
+		HttpResponse<String> answer = closeWhileBlocked(app, "/blocked", new CompletableFuture<>());
 		assertThat(answer.statusCode()).isEqualTo(503);
 		assertThat(answer.headers().firstValue("Connection")).hasValue("close");
 		assertThat(answer.body()).contains("\"status\":503", "\"error\":\"Service Unavailable\"", "\"path\":\"/blocked\"");
 	}
 
-	private static HttpResponse<String> closeWhileBlocked(ConfigurableApplicationContext app, String path)
-			throws Exception {
+	private static HttpResponse<String> closeWhileBlocked(ConfigurableApplicationContext app, String path,
+			CompletableFuture<Integer> clientGot) throws Exception {
 		Inside inside = app.getBean(Inside.class);
 		try {
 			CompletableFuture<HttpResponse<String>> answer = HTTP.sendAsync(
 					HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + WebTestSupport.port(app) + path))
 						.timeout(Duration.ofSeconds(60))
 						.build(),
-					HttpResponse.BodyHandlers.ofString());
+					(headers) -> {
+						clientGot.complete(headers.statusCode());
+						return HttpResponse.BodyHandlers.ofString().apply(headers);
+					});
 			assertThat(inside.latch.await(30, TimeUnit.SECONDS)).as("the request is blocked in its group").isTrue();
 			new Thread(app::close, "closer").start(); // as the shutdown hook does on SIGTERM
 			return answer.get(60, TimeUnit.SECONDS);
@@ -115,7 +122,10 @@ class S36_ShutdownAnswerWebTests {
 	@EnableAutoConfiguration
 	static class MvcApp {
 
-		final CompletableFuture<Boolean> committedWhenTheChainReturned = new CompletableFuture<>();
+		/** The status the client received, as soon as it did. */
+		final CompletableFuture<Integer> clientGot = new CompletableFuture<>();
+
+		final CompletableFuture<Boolean> answeredBeforeTheChainReturned = new CompletableFuture<>();
 
 		@Bean
 		Inside inside() {
@@ -127,13 +137,22 @@ class S36_ShutdownAnswerWebTests {
 			return new MvcEndpoints(groups, inside);
 		}
 
-		/** Outside the DispatcherServlet: what is written when the chain returns is written while counted. */
+		/** Outside the DispatcherServlet: an answer the client sees before the chain returns was written while counted. */
 		@Bean
-		FilterRegistrationBean<Filter> committedFilter() {
+		FilterRegistrationBean<Filter> holdingFilter() {
 			return new FilterRegistrationBean<>((request, response, chain) -> {
 				chain.doFilter(request, response);
 				if ("/blocked".equals(((HttpServletRequest) request).getRequestURI())) {
-					this.committedWhenTheChainReturned.complete(response.isCommitted());
+					try {
+						this.answeredBeforeTheChainReturned.complete(this.clientGot.get(10, TimeUnit.SECONDS) != null);
+					}
+					catch (TimeoutException | ExecutionException ex) {
+						this.answeredBeforeTheChainReturned.complete(false);
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+						this.answeredBeforeTheChainReturned.complete(false);
+					}
 				}
 			});
 		}
