@@ -41,8 +41,8 @@ import org.springframework.context.event.ContextClosedEvent;
  * <p><b>The requests in flight still get their answer (S36).</b> Cancelling before graceful shutdown
  * means that the requests blocked in groups fail while it waits, and Tomcat's graceful shutdown only
  * waits while a request is inside a servlet: the starter's {@code ApplicationShutdownExceptionResolver}
- * (WebFlux: {@code ApplicationShutdownWebExceptionHandler}) answers such a failure with 503, written in
- * full inside the {@code DispatcherServlet}, rather than leaving it to the container's {@code /error}
+ * (WebFlux: {@code ApplicationShutdownWebExceptionHandler}) answers such a failure with 503, rendered
+ * inside the {@code DispatcherServlet}, rather than leaving it to the container's {@code /error}
  * forward after the servlet, which the server's stop could cut off. {@link ErrGroupFactories} tells
  * these failures from others.
  *

@@ -36,8 +36,7 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  * dispatches, gives each request its cancellation scope and deadline. With Spring MVC, a handler's
  * {@code Callable} runs with the request's scope bound too, and an {@code ErrGroupException} caused by
  * the request's deadline answers 503 unless the application's error handling answers first, as does
- * one caused by the application's shutdown (S36), written in full before the request leaves the
- * servlet.
+ * one caused by the application's shutdown (S36), rendered before the request leaves the servlet.
  *
  * <p>Off with {@code errgroup.web.enabled=false} (or {@code errgroup.enabled=false}). A bean named
  * {@code errGroupRequestFilter} replaces the filter's registration.
