@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Breaks each Spring Boot rule (S18-S23, S29, S37) of errgroup-spring-boot-autoconfigure once, in a scratch copy of
+"""Breaks each Spring Boot rule (S18-S23, S29, S36, S37) of errgroup-spring-boot-autoconfigure once, in a scratch copy of
 the repository, and runs the tests that name that rule: each must fail. Usage:
 python3 scripts/autoconfigure-rule-breaks.py [name-fragment ...]
 A break that only shows on Java 21+ runs on the Temurin 25 JDK. Takes about ten minutes for all of them
@@ -12,6 +12,9 @@ A = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/
 AC, EX = A + 'ErrGroupAutoConfiguration.java', A + 'executor/ErrGroupExecutorAutoConfiguration.java'
 CP = A + 'context/ErrGroupContextPropagationAutoConfiguration.java'
 TX = A + 'transaction/ErrGroupTransactionAutoConfiguration.java'
+FS = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/ErrGroupFactories.java'
+SR = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/web/servlet/ApplicationShutdownExceptionResolver.java'
+SH = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/web/reactive/ApplicationShutdownWebExceptionHandler.java'
 TXD = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/transaction/TransactionStateHidingDecorator.java'
 SLICES = 'errgroup-spring-boot-autoconfigure/src/main/resources/META-INF/spring/'
 MVC_SLICE = SLICES + 'org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureWebMvc.imports'
@@ -111,7 +114,7 @@ muts = [
   [(A + 'ErrGroupShutdownLifecycle.java', "static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;", "static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1536;")],
   "ErrGroupShutdownLifecycleTests#S23_byDefault*,S23_ContextClosedMidFanOutWebTests#S23_defaultSettings*", None),
  ("S23 no cause saying the application shuts down",
-  [(A + 'ErrGroupShutdownLifecycle.java', 'factory.close("The application is shutting down");', 'factory.close();')],
+  [(FS, 'factories().forEach((factory) -> factory.close(SHUTDOWN_REASON));', 'factories().forEach((factory) -> factory.close());')],
   "ErrGroupShutdownLifecycleTests,S23_ContextClosedMidFanOutWebTests#S23_immediate*", None),
  ("S29 the awaiting thread's transaction state not hidden from the tasks it runs (no decorator)",
   [(TX, "builder.taskDecorator(decorator).listener(warning)", "builder.listener(warning)")],
@@ -156,6 +159,30 @@ muts = [
   [(FLUX_SLICE,
     "io.github.errgroup.spring.autoconfigure.web.reactive.ErrGroupWebFluxAutoConfiguration\n", "")],
   "S37_WebFluxSliceTests", None),
+ ("S36 the shutdown's failure left to the container's /error forward, after the servlet (MVC)",
+  [(SR, "		if (response.isCommitted() || !this.factories.isCancelledByShutdown(ex)) {", "		if (true) {")],
+  "S36_ShutdownAnswerWebTests#S36_mvc_without*,S36_FreshJvmShutdownTests#S36_mvc*", None),
+ ("S36 a 503 by sendError: rendered by the container after the servlet, no longer counted",
+  [(SR, "			answer(request, response, ex);", '			if (true) {\n				response.setHeader("Connection", "close");\n				response.sendError(503);\n				return new ModelAndView();\n			}\n			answer(request, response, ex);')],
+  "S36_ShutdownAnswerWebTests#S36_mvc_without*", None),
+ ("S36 the answer written by the container's error page after the servlet, not by the forward inside it",
+  [(SR, "			request.getRequestDispatcher(this.errorPath).forward(request, response);", "			response.sendError(503);")],
+  "S36_ShutdownAnswerWebTests#S36_mvc_without*", None),
+ ("S36 WebFlux: the shutdown's failure left to Boot as a 500",
+  [(SH, "		if (!exchange.getResponse().isCommitted() && this.factories.isCancelledByShutdown(ex)) {", "		if (false) {")],
+  "S36_ShutdownAnswerWebTests#S36_webflux*,S36_FreshJvmShutdownTests#S36_webflux*", None),
+ ("S36 WebFlux: no Connection: close",
+  [(SH, "			exchange.getResponse().getHeaders().set(HttpHeaders.CONNECTION, \"close\");\n", "")],
+  "S36_ShutdownAnswerWebTests#S36_webflux*", None),
+ ("S36 the same words before any shutdown taken for the shutdown's",
+  [(FS, "		if (!this.shutDown) {\n			return false;\n		}\n", "")],
+  "ErrGroupFactoriesTests#S36_aGroupCancelledWithTheSameWords*", None),
+ ("S36 any group failure during the shutdown taken for the shutdown's",
+  [(FS, "				return group.firstCause() instanceof CancellationException cancelled && cancelled.getMessage() != null\n", "				return true || group.firstCause() instanceof CancellationException cancelled && cancelled.getMessage() != null\n")],
+  "ErrGroupFactoriesTests#S36_aTaskFailure*", None),
+ ("S36 a failure the application wrapped not looked through",
+  [(FS, "current = current.getCause()) {", "current = null) {")],
+  "ErrGroupFactoriesTests#S36_aGroupTheShutdownCancelled*", None),
 ]
 
 run(muts, 'errgroup-spring-boot-autoconfigure', 'errgroup-autoconfigure-rule-breaks')

@@ -38,6 +38,14 @@ import org.springframework.context.event.ContextClosedEvent;
  * after that wait.</li>
  * </ul>
  *
+ * <p><b>The requests in flight still get their answer (S36).</b> Cancelling before graceful shutdown
+ * means that the requests blocked in groups fail while it waits, and Tomcat's graceful shutdown only
+ * waits while a request is inside a servlet: the starter's {@code ApplicationShutdownExceptionResolver}
+ * (WebFlux: {@code ApplicationShutdownWebExceptionHandler}) answers such a failure with 503, rendered
+ * inside the {@code DispatcherServlet}, rather than leaving it to the container's {@code /error}
+ * forward after the servlet, which the server's stop could cut off. {@link ErrGroupFactories} tells
+ * these failures from others.
+ *
  * <p>Only a context close shuts the factories; a plain {@code stop()} of the context (for example
  * for a checkpoint) leaves them usable, since a closed factory cannot be reopened. A context stopped
  * first and closed later shuts them when it closes.
@@ -96,11 +104,7 @@ final class ErrGroupShutdownLifecycle implements SmartLifecycle, ApplicationList
 	}
 
 	private void shutDownAll() {
-		this.factories.factories().forEach(ErrGroupShutdownLifecycle::shutDown);
-	}
-
-	private static void shutDown(ErrGroupFactory factory) {
-		factory.close("The application is shutting down");
+		this.factories.shutDown();
 	}
 
 	@Override

@@ -103,7 +103,7 @@ class ProductPageBudgetTest {
 		assertThat(thrown).isInstanceOf(ExecutionException.class).cause().isInstanceOf(ErrGroupException.class);
 		ErrGroupException failure = (ErrGroupException) thrown.getCause();
 		assertThat(failure.firstCause()).isInstanceOf(TimeoutException.class).hasMessageContaining("PT0.8S");
-		assertThat(new FanOutErrors().failedFanOut(failure).getStatus()).isEqualTo(HttpStatus.GATEWAY_TIMEOUT.value());
+		assertThat(new FanOutErrors().failedFanOut(failure).getBody().getStatus()).isEqualTo(HttpStatus.GATEWAY_TIMEOUT.value());
 	}
 
 	private GroupInfo productGroup() {

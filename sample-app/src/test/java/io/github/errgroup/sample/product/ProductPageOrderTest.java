@@ -61,7 +61,7 @@ class ProductPageOrderTest {
 		order.verify(this.inventory).stock("42");
 		order.verify(this.downstream).fetch("pricing", "42");
 		verify(this.downstream, never()).fetch("details", "42"); // cancelled before it started (S4)
-		ProblemDetail answer = new FanOutErrors().failedFanOut(failure);
+		ProblemDetail answer = new FanOutErrors().failedFanOut(failure).getBody();
 		assertThat(answer.getStatus()).isEqualTo(HttpStatus.BAD_GATEWAY.value());
 		assertThat(answer.getProperties()).containsEntry("service", "pricing");
 		assertThat(this.executor.runAll()).as("the awaiting thread ran every task; the queue holds ended ones only")

@@ -1,9 +1,11 @@
 package io.github.errgroup.spring.autoconfigure.web.reactive;
 
 import io.github.errgroup.ErrGroupFactory;
+import io.github.errgroup.spring.ErrGroupFactories;
 import io.github.errgroup.spring.autoconfigure.ErrGroupAutoConfiguration;
 import io.github.errgroup.spring.autoconfigure.ErrGroupProperties;
 import io.github.errgroup.spring.web.RequestScopes;
+import io.github.errgroup.spring.web.reactive.ApplicationShutdownWebExceptionHandler;
 import io.github.errgroup.spring.web.reactive.ErrGroupRequestWebFilter;
 import io.github.errgroup.spring.web.reactive.ReactiveErrGroups;
 import io.github.errgroup.spring.web.reactive.RequestDeadlineWebExceptionHandler;
@@ -24,7 +26,8 @@ import org.springframework.web.server.WebFilter;
  * {@link EnableAutoConfiguration Auto-configuration} of request-scoped cancellation for reactive web
  * applications (S24): an {@link ErrGroupRequestWebFilter} gives each exchange its cancellation scope
  * and deadline, {@link ReactiveErrGroups} opens groups under it, and an {@code ErrGroupException}
- * caused by the request's deadline answers 503 unless the application's error handling answers first.
+ * caused by the request's deadline, or by the application's shutdown (S36), answers 503 unless the
+ * application's error handling answers first.
  *
  * <p>Off with {@code errgroup.web.enabled=false} (or {@code errgroup.enabled=false}). Each bean backs
  * off when the application defines its own.
@@ -56,6 +59,13 @@ public final class ErrGroupWebFluxAutoConfiguration {
 	@ConditionalOnMissingBean(name = "errGroupRequestDeadlineWebExceptionHandler")
 	RequestDeadlineWebExceptionHandler errGroupRequestDeadlineWebExceptionHandler() {
 		return new RequestDeadlineWebExceptionHandler();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(name = "errGroupApplicationShutdownWebExceptionHandler")
+	@ConditionalOnBean(ErrGroupFactories.class)
+	ApplicationShutdownWebExceptionHandler errGroupApplicationShutdownWebExceptionHandler(ErrGroupFactories factories) {
+		return new ApplicationShutdownWebExceptionHandler(factories);
 	}
 
 }
