@@ -32,7 +32,8 @@ class ErrGroupConfigurationMetadataTests {
 				"errgroup.shutdown.after-graceful-shutdown", "errgroup.defaults.limit", "errgroup.defaults.timeout", "errgroup.groups",
 				"errgroup.overdue-threshold", "errgroup.metrics.enabled", "errgroup.metrics.max-group-names",
 				"management.endpoint.errgroups.access", "management.endpoint.errgroups.cache.time-to-live", "errgroup.web.enabled",
-				"errgroup.web.request-timeout", "errgroup.web.deadline-header", "errgroup.jdbc.enabled");
+				"errgroup.web.request-timeout", "errgroup.web.deadline-header", "errgroup.jdbc.enabled",
+				"errgroup.grpc.enabled");
 		assertThat(properties.values()).allSatisfy((property) -> assertThat(property.getDescription())
 			.as("description of %s", property.getId())
 			.isNotBlank());
@@ -57,6 +58,6 @@ class ErrGroupConfigurationMetadataTests {
 			Map.entry("management.endpoint.errgroups.access", "unrestricted"),
 			Map.entry("management.endpoint.errgroups.cache.time-to-live", "0ms"),
 			Map.entry("errgroup.web.enabled", true), Map.entry("errgroup.web.deadline-header", "Request-Timeout"),
-			Map.entry("errgroup.jdbc.enabled", true));
+			Map.entry("errgroup.jdbc.enabled", true), Map.entry("errgroup.grpc.enabled", true));
 
 }
