@@ -118,6 +118,12 @@ muts = [
  ("S34 a call's own earlier deadline overridden by the group's",
   [(GC, "				&& (callOptions.getDeadline() == null || groupDeadline.isBefore(callOptions.getDeadline()));", ";")],
   GCLIENT + "#S34_aCallsOwnEarlier*"),
+ ("S34 grpc-java's DEADLINE_EXCEEDED for the group's deadline not held for the group's timer",
+  [(GC, "							&& !call.group.isCancelled()) {", "							&& false) {")],
+  "GrpcDeadlineRaceTests"),
+ ("S34 a CANCELLED/DEADLINE_EXCEEDED close in a cancelled group not caused by the group's cancellation",
+  [(GC, "				closed = status.withCause(cancellation);", "				closed = status;")],
+  "GrpcDeadlineRaceTests"),
 ]
 
 run([(name, edits, tests, None) for name, edits, tests in muts], 'errgroup-spring-boot-autoconfigure',
