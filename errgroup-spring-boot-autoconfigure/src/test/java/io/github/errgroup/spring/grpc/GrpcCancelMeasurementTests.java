@@ -1,11 +1,20 @@
 package io.github.errgroup.spring.grpc;
 
 import java.util.Arrays;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import io.github.errgroup.CancellationScope;
+import io.github.errgroup.ErrGroup;
+import io.github.errgroup.ErrGroupFactory;
+import io.github.errgroup.spring.web.RequestScopes;
 import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCalls;
 import org.junit.jupiter.api.Test;
@@ -21,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Measures S33 on grpc-java's Netty server over loopback, for the README, not a timed check: from the
  * client's cancel (or its connection's cut) until the server-side task of the call's group is
- * interrupted, p50 and p99 over 200 calls each. Off unless {@code -Derrgroup.measure=true}; the numbers
+ * interrupted, p50 and p99 over 200 calls each; and what is left of an HTTP request's deadline when it
+ * reaches a gRPC service two hops on. Off unless {@code -Derrgroup.measure=true}; the numbers
  * go to DEBUG on {@code errgroup.measurements.GrpcCancelMeasurementTests}, with the load average.
  */
 @EnabledIfSystemProperty(named = "errgroup.measure", matches = "true")
@@ -81,6 +91,45 @@ class GrpcCancelMeasurementTests {
 				}
 			}
 			report("client disconnect (socket closed, no frame)", nanos);
+		}
+	}
+
+	/**
+	 * Two hops: an HTTP request's scope opened from {@code Request-Timeout: 5000} (as the servlet filter
+	 * does), a group task calling over gRPC; what the gRPC server's handler finds left of its deadline.
+	 */
+	@Test
+	void S34_twoHopDeadlineAsSeenByTheLastService() throws Exception {
+		LoggingSystem.get(getClass().getClassLoader()).setLogLevel("errgroup.measurements", LogLevel.DEBUG);
+		RequestScopes scopes = new RequestScopes(null, "Request-Timeout");
+		ExecutorService pool = Executors.newCachedThreadPool();
+		try (SlowService server = new SlowService(); ErrGroupFactory factory = ErrGroupFactory.create(pool)) {
+			ManagedChannel managed = GrpcServerScopeTests.channel(server.port());
+			Channel channel = ClientInterceptors.intercept(managed, new ErrGroupClientInterceptor());
+			try {
+				long[] leftMicros = new long[CALLS];
+				for (int i = 0; i < CALLS; i++) {
+					CancellationScope request = scopes.open("GET", "/api/products/1", "5000");
+					try (CancellationScope.Binding bound = request.bind(); ErrGroup group = factory.newGroup("page")) {
+						group.go(() -> ClientCalls.blockingUnaryCall(channel, SlowService.WORK, CallOptions.DEFAULT, "0"));
+						group.await();
+					}
+					finally {
+						request.cancel(new CancellationException("request completed"));
+					}
+					leftMicros[i] = server.next().callDeadline.timeRemaining(TimeUnit.MICROSECONDS);
+				}
+				Arrays.sort(leftMicros);
+				measured.debug("grpc-java Netty, JDK {}, load average {}: Request-Timeout 5000 -> the gRPC handler found "
+						+ "left, over {}: p50 {} ms, p1 {} ms, min {} ms", Runtime.version(), loadAverage(), CALLS,
+						ms(leftMicros[CALLS / 2] * 1000), ms(leftMicros[CALLS / 100] * 1000), ms(leftMicros[0] * 1000));
+			}
+			finally {
+				managed.shutdownNow();
+			}
+		}
+		finally {
+			pool.shutdownNow();
 		}
 	}
 

@@ -44,7 +44,7 @@ class GrpcDeadlineRaceTests {
 		try (ErrGroupFactory factory = ErrGroupFactory.create(pool)) {
 			Task<String> task;
 			AtomicReference<Throwable> thrown = new AtomicReference<>();
-			try (ErrGroup group = factory.group("fan-out").timeout(Duration.ofMillis(300)).open()) {
+			try (ErrGroup group = factory.group("fan-out").timeout(Duration.ofSeconds(2)).open()) {
 				task = group.go(() -> {
 					try { // not woken by the group's interrupt: waits for the call's own close
 						return Uninterruptibles.getUninterruptibly(
