@@ -1,5 +1,6 @@
 package io.github.errgroup.spring.grpc;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutorService;
@@ -10,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import io.github.errgroup.CancellationScope;
 import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupFactory;
-import io.github.errgroup.spring.web.RequestScopes;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -95,13 +95,12 @@ class GrpcCancelMeasurementTests {
 	}
 
 	/**
-	 * Two hops: an HTTP request's scope opened from {@code Request-Timeout: 5000} (as the servlet filter
-	 * does), a group task calling over gRPC; what the gRPC server's handler finds left of its deadline.
+	 * Two hops: an HTTP request's scope with 5 s left (as the servlet filter opens it from a deadline
+	 * header), a group task calling over gRPC; what the gRPC server's handler finds left of its deadline.
 	 */
 	@Test
 	void S34_twoHopDeadlineAsSeenByTheLastService() throws Exception {
 		LoggingSystem.get(getClass().getClassLoader()).setLogLevel("errgroup.measurements", LogLevel.DEBUG);
-		RequestScopes scopes = new RequestScopes(null, "Request-Timeout");
 		ExecutorService pool = Executors.newCachedThreadPool();
 		try (SlowService server = new SlowService(); ErrGroupFactory factory = ErrGroupFactory.create(pool)) {
 			ManagedChannel managed = GrpcServerScopeTests.channel(server.port());
@@ -109,7 +108,7 @@ class GrpcCancelMeasurementTests {
 			try {
 				long[] leftMicros = new long[CALLS];
 				for (int i = 0; i < CALLS; i++) {
-					CancellationScope request = scopes.open("GET", "/api/products/1", "5000");
+					CancellationScope request = CancellationScope.open("GET /api/products/1", Duration.ofSeconds(5));
 					try (CancellationScope.Binding bound = request.bind(); ErrGroup group = factory.newGroup("page")) {
 						group.go(() -> ClientCalls.blockingUnaryCall(channel, SlowService.WORK, CallOptions.DEFAULT, "0"));
 						group.await();
@@ -120,7 +119,7 @@ class GrpcCancelMeasurementTests {
 					leftMicros[i] = server.next().callDeadline.timeRemaining(TimeUnit.MICROSECONDS);
 				}
 				Arrays.sort(leftMicros);
-				measured.debug("grpc-java Netty, JDK {}, load average {}: Request-Timeout 5000 -> the gRPC handler found "
+				measured.debug("grpc-java Netty, JDK {}, load average {}: HTTP request with 5000 ms left -> the gRPC handler found "
 						+ "left, over {}: p50 {} ms, p1 {} ms, min {} ms", Runtime.version(), loadAverage(), CALLS,
 						ms(leftMicros[CALLS / 2] * 1000), ms(leftMicros[CALLS / 100] * 1000), ms(leftMicros[0] * 1000));
 			}

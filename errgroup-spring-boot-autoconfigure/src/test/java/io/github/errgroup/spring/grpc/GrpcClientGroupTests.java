@@ -12,7 +12,6 @@ import io.github.errgroup.ErrGroup;
 import io.github.errgroup.ErrGroupException;
 import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.Task;
-import io.github.errgroup.spring.web.RequestScopes;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
@@ -145,13 +144,13 @@ class GrpcClientGroupTests {
 	}
 
 	/**
-	 * Two hops, HTTP then gRPC: a web request's scope (as the servlet filter opens it from the inbound
-	 * Request-Timeout header) with a group task calling over gRPC; the gRPC server sees the request's
+	 * Two hops, HTTP then gRPC: a web request's scope with 700 ms left (as the servlet filter opens it
+	 * from an inbound deadline header) with a group task calling over gRPC; the gRPC server sees the request's
 	 * deadline and its work ends when it passes.
 	 */
 	@Test
 	void S34_S25_anHttpRequestsDeadlineReachesTheGrpcServer() throws Exception {
-		CancellationScope request = new RequestScopes(null, "Request-Timeout").open("GET", "/api/products/1", "700");
+		CancellationScope request = CancellationScope.open("GET /api/products/1", Duration.ofMillis(700));
 		try (CancellationScope.Binding bound = request.bind(); ErrGroup group = this.factory.newGroup("product")) {
 			Task<String> task = group.go(() -> ClientCalls.blockingUnaryCall(this.channel, SlowService.WORK,
 					CallOptions.DEFAULT, "forever"));
