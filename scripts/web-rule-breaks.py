@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Breaks each web rule (S24, S25, S35) of errgroup-spring-boot-autoconfigure once, in a scratch copy of the
+"""Breaks each web rule (S24, S25, S35) and gRPC rule (S33, S34) of errgroup-spring-boot-autoconfigure once, in a scratch copy of the
 repository, and runs the tests that name that rule: each must fail. Usage:
 python3 scripts/web-rule-breaks.py [name-fragment ...]
 About a minute per break."""
@@ -11,6 +11,9 @@ DH = W + 'DeadlineHeaders.java'
 SERVLET, FLUX, WIRE = 'S24_ServletRequestScopeTests', 'S24_WebFluxRequestScopeTests', 'S25_AcrossTheWireTests'
 RACES = 'S25_CallAbortRacesTests'
 FORMATS, MESH = 'DeadlineHeadersTests', 'S35_DeadlineFormatsWebTests'
+G = 'errgroup-spring-boot-autoconfigure/src/main/java/io/github/errgroup/spring/grpc/'
+GS, GC = G + 'ErrGroupServerInterceptor.java', G + 'ErrGroupClientInterceptor.java'
+GSCOPE, GCLIENT = 'GrpcServerScopeTests', 'GrpcClientGroupTests'
 # (name, [(file, old, new), ...], tests)
 muts = [
  ("S24 sync request: scope not cancelled when the handler returns",
@@ -123,6 +126,38 @@ muts = [
  ("S35 a grpc-timeout of 0 is not an expired deadline",
   [(RS, "		if (timeout.isZero() && received != null) {", "		if (timeout.isZero() && received != null && !received.header().equals(DeadlineHeaders.GRPC_TIMEOUT)) {")],
   MESH + "#S35_grpcTimeoutOfZero*"),
+ ("S33 the call's context not listened to (onCancel waits behind the blocked handler)",
+  [(GS, "		context.addListener(onContextCancelled, Runnable::run); // no-op on a context that cannot be cancelled\n", "")],
+  GSCOPE + "#S33_theClients*," + GCLIENT + "#S34_aFutureCall*"),
+ ("S33 onHalfClose (where a unary handler runs) not bound to the call's scope",
+  [(GS, "		public void onHalfClose() {\n			try (CancellationScope.Binding binding = this.scope.bind()) {\n				super.onHalfClose();\n			}",
+        "		public void onHalfClose() {\n			super.onHalfClose();")],
+  GSCOPE),
+ ("S33 the scope without the call's deadline",
+  [(GS, "		CancellationScope scope = open(name, context.getDeadline(), headerTimeLeft(headers, name));",
+        "		CancellationScope scope = open(name, null, headerTimeLeft(headers, name));")],
+  GSCOPE + "#S33_theCallsDeadline*"),
+ ("S33 the client's deadline reset named a client cancel",
+  [(GS, "			case CANCELLED, UNAVAILABLE -> (deadline != null", "			case CANCELLED, UNAVAILABLE -> (false && deadline != null")],
+  GSCOPE + "#S33_theCallsDeadline*"),
+ ("S35 over gRPC: the mesh's deadline headers in the call's metadata not read",
+  [(GS, "		if (this.deadlineHeaders == null) {\n			return null;", "		if (true) {\n			return null;")],
+  GSCOPE + "#S35_S33*"),
+ ("S34 the group's deadline not sent",
+  [(GC, "		if (groupDeadlineBinds) {\n			options = callOptions.withDeadline(groupDeadline);", "		if (false) {\n			options = callOptions.withDeadline(groupDeadline);")],
+  GCLIENT + "#S34_theCallCarries*+S34_S25*"),
+ ("S34 the call not cancelled with the group",
+  [(GC, "				.onCancel(() -> this.callContext.cancel(cancellation(this.method, this.group)));", "				.onCancel(() -> { });")],
+  GCLIENT + "#S34_aFutureCall*+S34_aCallInAGroupCancelledAlready*"),
+ ("S34 a call's own earlier deadline overridden by the group's",
+  [(GC, "				&& (callOptions.getDeadline() == null || groupDeadline.isBefore(callOptions.getDeadline()));", ";")],
+  GCLIENT + "#S34_aCallsOwnEarlier*"),
+ ("S34 grpc-java's DEADLINE_EXCEEDED for the group's deadline not held for the group's timer",
+  [(GC, "							&& !call.group.isCancelled()) {", "							&& false) {")],
+  "GrpcDeadlineRaceTests"),
+ ("S34 a CANCELLED/DEADLINE_EXCEEDED close in a cancelled group not caused by the group's cancellation",
+  [(GC, "				closed = status.withCause(cancellation);", "				closed = status;")],
+  "GrpcDeadlineRaceTests"),
 ]
 
 run([(name, edits, tests, None) for name, edits, tests in muts], 'errgroup-spring-boot-autoconfigure',

@@ -57,7 +57,7 @@ class SampleAppAotIT {
 		// a cold JVM on a busy machine from answering 504 instead of the statuses checked here.
 		this.app = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				"-Dspring.aot.enabled=true", "-jar", jar.toString(), "--server.address=127.0.0.1",
-				"--server.port=" + port, "--errgroup.groups.product.timeout=30s")
+				"--server.port=" + port, "--spring.grpc.server.port=0", "--errgroup.groups.product.timeout=30s")
 			.redirectErrorStream(true)
 			.redirectOutput(this.log.toFile())
 			.start();

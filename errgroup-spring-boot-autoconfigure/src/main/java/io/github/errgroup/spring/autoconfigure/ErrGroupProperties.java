@@ -47,6 +47,8 @@ public class ErrGroupProperties implements InitializingBean {
 
 	private final Jdbc jdbc = new Jdbc();
 
+	private final Grpc grpc = new Grpc();
+
 	/**
 	 * How long a task may keep running after its group was cancelled before the
 	 * errgroup.tasks.overdue gauge counts it: a task still running that long ignores interrupts.
@@ -99,6 +101,10 @@ public class ErrGroupProperties implements InitializingBean {
 
 	public Jdbc getJdbc() {
 		return this.jdbc;
+	}
+
+	public Grpc getGrpc() {
+		return this.grpc;
 	}
 
 	/**
@@ -622,6 +628,30 @@ public class ErrGroupProperties implements InitializingBean {
 		 * Whether to wrap DataSource beans so that a statement run by a task of a group is cancelled
 		 * on the database when the group is cancelled, and gets the time left before the group's
 		 * deadline as its database-side timeout. Statements outside group tasks are left alone.
+		 */
+		private boolean enabled = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+	}
+
+	/**
+	 * gRPC, {@code errgroup.grpc.*}: inbound calls as request scopes, outgoing calls bound to groups.
+	 */
+	public static class Grpc {
+
+		/**
+		 * Whether to provide the gRPC interceptors: the server's makes each inbound call a request
+		 * scope (its client's cancel, disconnect and deadline cancel the groups it opens); the client's
+		 * gives an outgoing call made in a group the group's deadline as grpc-timeout and cancels it with
+		 * the group. Spring gRPC applies both itself; plain grpc-java servers and channels register the
+		 * beans.
 		 */
 		private boolean enabled = true;
 

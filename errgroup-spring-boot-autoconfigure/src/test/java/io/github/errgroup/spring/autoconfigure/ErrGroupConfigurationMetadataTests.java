@@ -33,7 +33,8 @@ class ErrGroupConfigurationMetadataTests {
 				"errgroup.overdue-threshold", "errgroup.metrics.enabled", "errgroup.metrics.max-group-names",
 				"management.endpoint.errgroups.access", "management.endpoint.errgroups.cache.time-to-live", "errgroup.web.enabled",
 				"errgroup.web.request-timeout", "errgroup.web.deadline-header", "errgroup.web.inbound-deadline-formats",
-				"errgroup.web.outbound-deadline-formats", "errgroup.jdbc.enabled");
+				"errgroup.web.outbound-deadline-formats", "errgroup.jdbc.enabled",
+				"errgroup.grpc.enabled");
 		assertThat(properties.values()).allSatisfy((property) -> assertThat(property.getDescription())
 			.as("description of %s", property.getId())
 			.isNotBlank());
@@ -59,7 +60,7 @@ class ErrGroupConfigurationMetadataTests {
 			Map.entry("management.endpoint.errgroups.cache.time-to-live", "0ms"),
 			Map.entry("errgroup.web.enabled", true), Map.entry("errgroup.web.deadline-header", "Request-Timeout"),
 			Map.entry("errgroup.web.inbound-deadline-formats", new Object[] { "deadline-header", "grpc-timeout", "envoy" }),
-			Map.entry("errgroup.web.outbound-deadline-formats", new Object[] { "grpc-timeout" }),
-			Map.entry("errgroup.jdbc.enabled", true));
+			Map.entry("errgroup.web.outbound-deadline-formats", new Object[] { "deadline-header", "grpc-timeout" }),
+			Map.entry("errgroup.jdbc.enabled", true), Map.entry("errgroup.grpc.enabled", true));
 
 }

@@ -8,6 +8,16 @@ import javax.sql.DataSource;
 
 import io.github.errgroup.sample.database.DemoStatementStats;
 import io.github.errgroup.sample.downstream.DownstreamProperties;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerInterceptor;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -18,6 +28,7 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.grpc.server.GlobalServerInterceptor;
 import org.springframework.http.HttpHeaders;
 import org.springframework.util.StringUtils;
 import org.springframework.web.context.request.RequestAttributes;
@@ -32,6 +43,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * carries them in the {@value #FAIL_HEADER} and {@value #SLOW_HEADER} headers, which the simulated
  * services honour. The calls are made by group tasks, often on other threads: the starter carries the
  * request's attributes into its tasks, so the switches travel with them.
+ * <p>
+ * The ratings service is called over gRPC: there the switches travel as call metadata of the same
+ * names, and the service reads them with {@link #grpcSwitch(String)}.
  * <p>
  * The inventory comes from the database, not over HTTP: there the switches change the statement
  * instead (see {@link FaultStatements}), so that {@code ?slow=inventory} sleeps and
@@ -49,6 +63,9 @@ public class FaultSwitches {
 	private static final Map<String, String> HEADER_BY_PARAMETER = Map.of("fail", FAIL_HEADER, "slow", SLOW_HEADER);
 
 	private static final String ATTRIBUTE = FaultSwitches.class.getName();
+
+	/** The inbound gRPC call's metadata, for {@link #grpcSwitch(String)}. */
+	private static final Context.Key<Metadata> GRPC_METADATA = Context.key("sample-fault-switches");
 
 	@Bean
 	OncePerRequestFilter faultSwitchFilter() {
@@ -84,6 +101,61 @@ public class FaultSwitches {
 			}
 			return execution.execute(request, body);
 		});
+	}
+
+	/** The switches of the request being handled, as metadata of every gRPC call made for it. */
+	@Bean
+	ClientInterceptor faultSwitchGrpcForwarding() {
+		return new ClientInterceptor() {
+
+			@Override
+			public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
+					CallOptions options, Channel next) {
+				return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
+
+					@Override
+					public void start(Listener<RespT> listener, Metadata headers) {
+						HEADER_BY_PARAMETER.forEach((parameter, header) -> {
+							Set<String> services = switched(parameter);
+							if (!services.isEmpty()) {
+								headers.put(Metadata.Key.of(header, Metadata.ASCII_STRING_MARSHALLER),
+										String.join(",", services));
+							}
+						});
+						super.start(listener, headers);
+					}
+
+				};
+			}
+
+		};
+	}
+
+	/** Keeps an inbound gRPC call's metadata where {@link #grpcSwitch(String)} finds it. */
+	@Bean
+	@GlobalServerInterceptor
+	ServerInterceptor faultSwitchGrpcMetadata() {
+		return new ServerInterceptor() {
+
+			@Override
+			public <ReqT, RespT> io.grpc.ServerCall.Listener<ReqT> interceptCall(io.grpc.ServerCall<ReqT, RespT> call,
+					Metadata headers, io.grpc.ServerCallHandler<ReqT, RespT> next) {
+				return Contexts.interceptCall(Context.current().withValue(GRPC_METADATA, headers), call, headers, next);
+			}
+
+		};
+	}
+
+	/**
+	 * The services a switch names for the gRPC call being handled.
+	 * @param header {@link #FAIL_HEADER} or {@link #SLOW_HEADER}
+	 * @return the services named, empty outside a call or without the switch
+	 */
+	public static Set<String> grpcSwitch(String header) {
+		Metadata metadata = GRPC_METADATA.get();
+		return (metadata != null) ? StringUtils
+			.commaDelimitedListToSet(metadata.get(Metadata.Key.of(header, Metadata.ASCII_STRING_MARSHALLER)))
+				: Set.of();
 	}
 
 	@Bean

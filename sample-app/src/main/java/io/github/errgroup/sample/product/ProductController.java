@@ -8,15 +8,16 @@ import io.github.errgroup.Task;
 import io.github.errgroup.sample.inventory.InventoryRepository;
 import io.github.errgroup.sample.inventory.InventoryRepository.Stock;
 import io.github.errgroup.sample.product.DownstreamClient.Part;
+import io.github.errgroup.sample.product.RatingsClient.Rating;
 
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The product page: four downstream calls and one database query in one group. The first failure
- * answers 502 and cancels the others, closing their HTTP connections and cancelling the query on the
- * database; the group's profile ({@code errgroup.groups.product.timeout}) answers 504 when the page
+ * The product page: four downstream calls over HTTP, one over gRPC (ratings) and one database query
+ * in one group. The first failure answers 502 and cancels the others, closing their HTTP connections,
+ * resetting the gRPC stream and cancelling the query on the database; the group's profile ({@code errgroup.groups.product.timeout}) answers 504 when the page
  * takes too long.
  */
 @RestController
@@ -30,10 +31,14 @@ public class ProductController {
 
 	private final InventoryRepository inventory;
 
-	public ProductController(ErrGroupFactory groups, DownstreamClient downstream, InventoryRepository inventory) {
+	private final RatingsClient ratings;
+
+	public ProductController(ErrGroupFactory groups, DownstreamClient downstream, InventoryRepository inventory,
+			RatingsClient ratings) {
 		this.groups = groups;
 		this.downstream = downstream;
 		this.inventory = inventory;
+		this.ratings = ratings;
 	}
 
 	@GetMapping("/api/products/{id}")
@@ -46,9 +51,10 @@ public class ProductController {
 			Task<Stock> inventory = group.go("inventory", () -> this.inventory.stock(id)); // a JDBC query
 			Task<Part> reviews = group.go("reviews", () -> this.downstream.fetch("reviews", id));
 			Task<List<Part>> recommendations = group.go("recommendations", () -> recommendations(id));
+			Task<Rating> rating = group.go("ratings", () -> this.ratings.fetch(id)); // over gRPC
 			group.await(); // throws ErrGroupException: FanOutErrors turns it into 502 or 504
 			return new ProductPage(id, details.resultNow(), pricing.resultNow(), inventory.resultNow(),
-					reviews.resultNow(), recommendations.resultNow());
+					reviews.resultNow(), recommendations.resultNow(), rating.resultNow());
 		}
 	}
 
@@ -71,9 +77,10 @@ public class ProductController {
 	 * @param inventory its stock, from the database
 	 * @param reviews its reviews
 	 * @param recommendations one part per recommendation query
+	 * @param ratings its rating, from the ratings service over gRPC
 	 */
 	public record ProductPage(String id, Part details, Part pricing, Stock inventory, Part reviews,
-			List<Part> recommendations) {
+			List<Part> recommendations, Rating ratings) {
 	}
 
 }

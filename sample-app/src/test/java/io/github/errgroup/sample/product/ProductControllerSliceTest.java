@@ -34,6 +34,9 @@ class ProductControllerSliceTest {
 	@MockitoBean
 	private InventoryRepository inventory;
 
+	@MockitoBean
+	private RatingsClient ratings;
+
 	@Test
 	void S37_theSliceFansOutWithTheRealFactory() throws Exception {
 		given(this.downstream.fetch(anyString(), anyString())).willAnswer((call) -> new Part(call.getArgument(0), "42", ""));

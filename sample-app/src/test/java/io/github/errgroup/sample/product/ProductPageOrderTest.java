@@ -14,6 +14,7 @@ import io.github.errgroup.ErrGroupFactory;
 import io.github.errgroup.sample.inventory.InventoryRepository;
 import io.github.errgroup.sample.inventory.InventoryRepository.Stock;
 import io.github.errgroup.sample.product.DownstreamClient.Part;
+import io.github.errgroup.sample.product.RatingsClient.Rating;
 import io.github.errgroup.test.ErrGroupLeakCheck;
 import io.github.errgroup.test.ManualExecutor;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,10 @@ class ProductPageOrderTest {
 
 	private final InventoryRepository inventory = mock(InventoryRepository.class);
 
-	private final ProductController products = new ProductController(this.groups, this.downstream, this.inventory);
+	private final RatingsClient ratings = mock(RatingsClient.class);
+
+	private final ProductController products = new ProductController(this.groups, this.downstream, this.inventory,
+			this.ratings);
 
 	@Test
 	void pricingFails_theServicesAfterItInTheOrderAreNeverCalled_andThePageAnswers502NamingPricing() {
@@ -49,11 +53,13 @@ class ProductPageOrderTest {
 		given(this.downstream.fetch(anyString(), anyString(), anyString()))
 			.willAnswer(call -> new Part(call.getArgument(0), call.getArgument(1), call.getArgument(2)));
 		given(this.inventory.stock("42")).willReturn(new Stock("42", 7, 2));
+		given(this.ratings.fetch("42")).willReturn(new Rating("42", "4.5"));
 		given(this.downstream.fetch("pricing", "42")).willThrow(new DownstreamException("pricing", HttpStatusCode.valueOf(503)));
 
 		ErrGroupException failure = catchThrowableOfType(ErrGroupException.class, () -> this.products.product("42"));
 
-		InOrder order = inOrder(this.downstream, this.inventory);
+		InOrder order = inOrder(this.ratings, this.downstream, this.inventory);
+		order.verify(this.ratings).fetch("42"); // the newest task: over gRPC
 		order.verify(this.downstream).fetch("recommendations", "42", "trending"); // the nested group, newest first
 		order.verify(this.downstream).fetch("recommendations", "42", "bought-together");
 		order.verify(this.downstream).fetch("recommendations", "42", "similar");
@@ -65,7 +71,7 @@ class ProductPageOrderTest {
 		assertThat(answer.getStatus()).isEqualTo(HttpStatus.BAD_GATEWAY.value());
 		assertThat(answer.getProperties()).containsEntry("service", "pricing");
 		assertThat(this.executor.runAll()).as("the awaiting thread ran every task; the queue holds ended ones only")
-			.isEqualTo(8);
+			.isEqualTo(9);
 	}
 
 }
