@@ -2,6 +2,7 @@ package io.github.errgroup;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -155,7 +156,12 @@ public final class ErrGroupFactory implements AutoCloseable {
 	public void close(String reason) {
 		Objects.requireNonNull(reason, "reason must not be null");
 		this.closed = true;
-		for (Group group : this.openGroups) {
+		// Oldest first, so that a parent is cancelled before its children (ids grow with opening): a
+		// child then ends with its parent's cause (S14), and its failure never reaches a parent that
+		// was not cancelled yet as a failure of its own.
+		List<Group> open = new ArrayList<>(this.openGroups);
+		open.sort(Comparator.comparingLong(Group::id));
+		for (Group group : open) {
 			group.context.cancel(new CancellationException(reason + ": group '" + group.name() + "' was cancelled"));
 		}
 	}

@@ -666,8 +666,13 @@ final class Group implements ErrGroup, GroupInfo {
 	}
 
 	void interruptedWhileWaiting() {
-		this.context.cancel(new InterruptedException(
-				"the thread waiting for group '" + this.name + "' was interrupted"));
+		// S14 before S8: a parent's canceller interrupts its running tasks before it reaches its children
+		// through its onCancel callbacks, so a child awaited in one of those tasks hears the interrupt
+		// first. The interrupt is then the parent's cancel arriving early: the child's cause is the
+		// parent's, as when the callback comes first.
+		Throwable parentCause = (this.parent != null) ? this.parent.cause() : null;
+		this.context.cancel((parentCause != null) ? parentCause
+				: new InterruptedException("the thread waiting for group '" + this.name + "' was interrupted"));
 	}
 
 	@Override

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
@@ -13,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
@@ -27,6 +30,78 @@ class ContextTest {
 	@AfterEach
 	void shutdown() {
 		this.pool.shutdownNow();
+	}
+
+	/**
+	 * The parent's canceller interrupts its running tasks before it runs its onCancel callbacks, the
+	 * child's registration among them; a child awaited in one of those tasks hears the interrupt first.
+	 * A callback registered on the parent before the child opened holds the canceller until the child is
+	 * cancelled, so the interrupted waiter always comes first here.
+	 */
+	@Test
+	void S14_S8_aChildAwaitedInTheParentsTask_endsWithTheParentsCause_whenTheInterruptComesBeforeThePropagation()
+			throws Exception {
+		ErrGroup parent = this.factory.newGroup("parent");
+		CountDownLatch childCancelled = new CountDownLatch(1);
+		AtomicReference<Throwable> childCause = new AtomicReference<>();
+		parent.context().onCancel(() -> {
+			try {
+				childCancelled.await(10, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		});
+		CountDownLatch childTaskRunning = new CountDownLatch(1);
+		AtomicReference<Thread> awaiting = new AtomicReference<>();
+		parent.go(() -> {
+			awaiting.set(Thread.currentThread());
+			try (ErrGroup child = this.factory.newGroup("child")) {
+				child.context().onCancel(() -> {
+					childCause.set(child.context().cause());
+					childCancelled.countDown();
+				});
+				child.go(() -> {
+					childTaskRunning.countDown();
+					return Pools.blockUntilInterrupted();
+				});
+				childTaskRunning.await(); // on the other pool thread, so this thread sleeps in await()
+				child.await();
+			}
+			return null;
+		});
+		assertThat(childTaskRunning.await(10, TimeUnit.SECONDS)).isTrue();
+		long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+		while (awaiting.get() == null || awaiting.get().getState() != Thread.State.WAITING) { // asleep in child.await()
+			assertThat(System.nanoTime()).as("the parent's task asleep in the child's await()").isLessThan(giveUp);
+			Thread.onSpinWait();
+		}
+		CancellationException stop = new CancellationException("stop");
+		parent.cancel(stop);
+		assertThatThrownBy(parent::await).isInstanceOf(ErrGroupException.class).cause().isSameAs(stop);
+		assertThat(childCause.get()).as("the child's cause: the parent's, not its waiter's interrupt").isSameAs(stop);
+	}
+
+	/**
+	 * The factory's close cancels parents before their children, so each child ends with its parent's
+	 * cause, as S14 says, and never fails a parent task before that parent is cancelled. Twenty pairs:
+	 * an order that ignored parenthood would put some child first.
+	 */
+	@Test
+	void S14_S23_theFactorysCloseCancelsParentsBeforeTheirChildren() {
+		ErrGroupFactory closing = ErrGroupFactory.create(this.pool);
+		List<ErrGroup[]> pairs = new ArrayList<>();
+		for (int i = 0; i < 20; i++) {
+			ErrGroup parent = closing.newGroup("parent-" + i);
+			pairs.add(new ErrGroup[] { parent, closing.group("child-" + i).parent(parent.context()).open() });
+		}
+		closing.close("stop");
+		for (ErrGroup[] pair : pairs) {
+			assertThat(pair[1].context().cause()).as(pair[1].name()).isSameAs(pair[0].context().cause())
+				.hasMessage("stop: group '" + pair[0].name() + "' was cancelled");
+			pair[1].close();
+			pair[0].close();
+		}
 	}
 
 	@Test
