@@ -890,7 +890,11 @@ final class Group implements ErrGroup, GroupInfo {
 			Group g = Group.this;
 			g.cancelledNanos = System.nanoTime();
 			g.listeners.groupCancelled(g);
-			List<TaskImpl<?>> dropped = g.tasks.cancelAll();
+			// A sealed group's tasks have all ended (the seal needs a count of zero, and nothing is pushed
+			// after it): S5's cancel at the end, or one that lost the race to the seal, has nothing to
+			// drop or interrupt, and walking every task of a big fan-out would cost a failing
+			// compare-and-set each.
+			List<TaskImpl<?>> dropped = g.isSealed() ? null : g.tasks.cancelAll();
 			if (dropped != null) {
 				CANCELLED.getAndAdd(g, dropped.size());
 				CTL.getAndAdd(g, (long) -dropped.size());

@@ -368,7 +368,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	 * @return whether this call cancelled it (the caller then accounts for it)
 	 */
 	boolean cancelIfPending() {
-		if (STATE.compareAndSet(this, PENDING, CANCELLED)) {
+		// Read first: the canceller's walk meets mostly claimed or ended tasks, and a failing
+		// compare-and-set still takes the task's cache line exclusively from its runner.
+		if (this.state == PENDING && STATE.compareAndSet(this, PENDING, CANCELLED)) {
 			stamp(FINISHED_AT);
 			return true;
 		}
