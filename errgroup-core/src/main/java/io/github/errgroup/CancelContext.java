@@ -162,6 +162,11 @@ abstract non-sealed class CancelContext implements GroupContext {
 		return true;
 	}
 
+	/** Whether {@code cause}, given to {@link #cancelled(Throwable)}, is {@link #finish()}'s. */
+	static boolean isFinish(Throwable cause) {
+		return cause == FINISHED;
+	}
+
 	/**
 	 * The side effects of cancellation, run once by the thread that cancelled. Subclasses do their
 	 * own work and then call {@code super}, which runs the callbacks.

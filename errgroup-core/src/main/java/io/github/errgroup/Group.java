@@ -45,7 +45,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * reads {@code waiters}, so that a thread sleeping until the group is finished cannot miss it (see
  * {@link Waiter}). Three more bits are set once each, at any time, and never cleared:
  * <ul>
- * <li>{@code CANCEL_DONE}: by the canceller, after the side effects; sealing waits for it.</li>
+ * <li>{@code CANCEL_DONE}: by the canceller, after the side effects; sealing waits for it. S5's
+ * cancel, which only the sealer makes and only after the seal, has no one waiting for it: the sealer
+ * sets it together with {@code FINISHED}, one atomic or for both.</li>
  * <li>{@code ASYNC}: by {@code awaitAsync}, under the lock, by an atomic or that also reads
  * {@code FINISHED}: its futures own the group, so a task ending or the canceller seals it (no thread
  * waits to), and {@code close} does nothing.</li>
@@ -779,7 +781,7 @@ final class Group implements ErrGroup, GroupInfo {
 					+ "' was closed without await(); its failure would otherwise be lost", outcome);
 		}
 		this.listeners.groupClosed(this);
-		long c = (long) CTL.getAndBitwiseOr(this, FINISHED);
+		long c = (long) CTL.getAndBitwiseOr(this, FINISHED | CANCEL_DONE);
 		if (this.waiters > 0) {
 			signalWaiters(); // a closer, or a thread of awaitAsync's that found it sealed by us
 		}
@@ -908,6 +910,9 @@ final class Group implements ErrGroup, GroupInfo {
 				}
 			}
 			super.cancelled(cause); // onCancel callbacks, children included
+			if (CancelContext.isFinish(cause)) {
+				return; // S5's cancel, run by the sealer itself: finishSeal sets CANCEL_DONE with FINISHED
+			}
 			CTL.getAndBitwiseOr(g, CANCEL_DONE);
 			if (g.waiters > 0) {
 				g.signalWaiters(); // an awaiter, a closer, or a sealer in finishSeal may go on
