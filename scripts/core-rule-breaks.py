@@ -38,7 +38,7 @@ muts = [
  ("S14 the factory's close cancels a child before its parent", B+'ErrGroupFactory.java', "open.sort(Comparator.comparingLong(Group::id));", "java.util.Collections.shuffle(open);", "ContextTest#S14_S23*"),
  ("S15 waiter does not help", B+'Waiter.java', "return this.group.isSealed() ? null : nextUnclaimed();", "return null;", "ContextTest#S17_aTaskRunByTheWaiter*"),
  ("S16 decorator not applied", B+'ErrGroupFactory.java', "if (this.taskDecorator == null) {\n\t\t\treturn null;", "if (true) {\n\t\t\treturn null;", "FactoryTest#S16*"),
- ("S17 context not bound in task", B+'TaskImpl.java', "Object previous = CancelContext.bind(this);", "Object previous = CancelContext.bind(CancelContext.currentOrNull());", "ContextTest#S17_current*"),
+ ("S17 context not bound in task", B+'TaskImpl.java', "Object previous = binding.swap(this);", "Object previous = binding.swap(CancelContext.currentOrNull());", "ContextTest#S17_current*"),
  # S29: one outcome whichever thread runs the task; S8 still holds through it.
  ("S29 a task the waiter runs ends CANCELLED on its own InterruptedException (FAILED on a pool thread)", B+'TaskImpl.java',
   "this.consumedWaiterInterrupt = this.ranByWaiter;",

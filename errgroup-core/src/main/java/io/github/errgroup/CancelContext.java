@@ -38,11 +38,11 @@ import java.util.concurrent.ConcurrentHashMap;
 abstract non-sealed class CancelContext implements GroupContext {
 
 	/**
-	 * What this thread is bound to: a {@link TaskImpl} while it runs a task (its context is the task's
-	 * group's), a {@code CancelContext} for a bound scope, or nothing. One thread-local for both, so that
-	 * running a task costs one {@code set} and {@link GroupContext#shield()} can find the task.
+	 * What this thread is bound to (see {@link Binding}), in a box made on the thread's first binding
+	 * and kept: binding and restoring are then field writes, where a thread-local's {@code set} on
+	 * each would probe its map twice per task.
 	 */
-	private static final ThreadLocal<Object> CURRENT = new ThreadLocal<>();
+	private static final ThreadLocal<Binding> CURRENT = new ThreadLocal<>();
 
 	private static final VarHandle CAUSE;
 
@@ -80,14 +80,29 @@ abstract non-sealed class CancelContext implements GroupContext {
 	}
 
 	static CancelContext currentOrNull() {
-		Object bound = CURRENT.get();
+		Object bound = boundOrNull();
 		return (bound instanceof TaskImpl) ? ((TaskImpl<?>) bound).group.context : (CancelContext) bound;
 	}
 
 	/** The task running on this thread (its body, or its decorator around it), or {@code null}. */
 	static TaskImpl<?> currentTaskOrNull() {
-		Object bound = CURRENT.get();
+		Object bound = boundOrNull();
 		return (bound instanceof TaskImpl) ? (TaskImpl<?>) bound : null;
+	}
+
+	private static Object boundOrNull() {
+		Binding binding = CURRENT.get();
+		return (binding != null) ? binding.bound : null;
+	}
+
+	/** This thread's binding, made on first use and kept for the thread's life. */
+	static Binding binding() {
+		Binding binding = CURRENT.get();
+		if (binding == null) {
+			binding = new Binding();
+			CURRENT.set(binding);
+		}
+		return binding;
 	}
 
 	/**
@@ -95,15 +110,30 @@ abstract non-sealed class CancelContext implements GroupContext {
 	 * on this thread and returns what was bound before, for {@link #restore(Object)}.
 	 */
 	static Object bind(Object binding) {
-		Object previous = CURRENT.get();
-		CURRENT.set(binding);
-		return previous;
+		return binding().swap(binding);
 	}
 
 	static void restore(Object previous) {
-		// set(null), not remove(): the thread keeps its map entry, so the next task's bind() does not
-		// allocate a new one. A null value is as invisible to the next task as no entry (S16).
-		CURRENT.set(previous);
+		binding().swap(previous);
+	}
+
+	/**
+	 * What one thread is bound to: a {@link TaskImpl} while it runs a task (its context is the task's
+	 * group's), a {@code CancelContext} for a bound scope, or nothing ({@code null}, as invisible to the
+	 * next task as no binding, S16). One box for both, so that {@link GroupContext#shield()} can find
+	 * the task. Only its thread reads or writes it.
+	 */
+	static final class Binding {
+
+		private Object bound;
+
+		/** Binds {@code next}; returns what was bound, for the matching swap back. */
+		Object swap(Object next) {
+			Object previous = this.bound;
+			this.bound = next;
+			return previous;
+		}
+
 	}
 
 	/**
@@ -130,6 +160,11 @@ abstract non-sealed class CancelContext implements GroupContext {
 		}
 		cancelled(FINISHED);
 		return true;
+	}
+
+	/** Whether {@code cause}, given to {@link #cancelled(Throwable)}, is {@link #finish()}'s. */
+	static boolean isFinish(Throwable cause) {
+		return cause == FINISHED;
 	}
 
 	/**

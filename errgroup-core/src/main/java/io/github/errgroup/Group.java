@@ -45,7 +45,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * reads {@code waiters}, so that a thread sleeping until the group is finished cannot miss it (see
  * {@link Waiter}). Three more bits are set once each, at any time, and never cleared:
  * <ul>
- * <li>{@code CANCEL_DONE}: by the canceller, after the side effects; sealing waits for it.</li>
+ * <li>{@code CANCEL_DONE}: by the canceller, after the side effects; sealing waits for it. S5's
+ * cancel, which only the sealer makes and only after the seal, has no one waiting for it: the sealer
+ * sets it together with {@code FINISHED}, one atomic or for both.</li>
  * <li>{@code ASYNC}: by {@code awaitAsync}, under the lock, by an atomic or that also reads
  * {@code FINISHED}: its futures own the group, so a task ending or the canceller seals it (no thread
  * waits to), and {@code close} does nothing.</li>
@@ -784,7 +786,7 @@ final class Group implements ErrGroup, GroupInfo {
 					+ "' was closed without await(); its failure would otherwise be lost", outcome);
 		}
 		this.listeners.groupClosed(this);
-		long c = (long) CTL.getAndBitwiseOr(this, FINISHED);
+		long c = (long) CTL.getAndBitwiseOr(this, FINISHED | CANCEL_DONE);
 		if (this.waiters > 0) {
 			signalWaiters(); // a closer, or a thread of awaitAsync's that found it sealed by us
 		}
@@ -895,7 +897,11 @@ final class Group implements ErrGroup, GroupInfo {
 			Group g = Group.this;
 			g.cancelledNanos = System.nanoTime();
 			g.listeners.groupCancelled(g);
-			List<TaskImpl<?>> dropped = g.tasks.cancelAll();
+			// A sealed group's tasks have all ended (the seal needs a count of zero, and nothing is pushed
+			// after it): S5's cancel at the end, or one that lost the race to the seal, has nothing to
+			// drop or interrupt, and walking every task of a big fan-out would cost a failing
+			// compare-and-set each.
+			List<TaskImpl<?>> dropped = g.isSealed() ? null : g.tasks.cancelAll();
 			if (dropped != null) {
 				CANCELLED.getAndAdd(g, dropped.size());
 				CTL.getAndAdd(g, (long) -dropped.size());
@@ -909,6 +915,9 @@ final class Group implements ErrGroup, GroupInfo {
 				}
 			}
 			super.cancelled(cause); // onCancel callbacks, children included
+			if (CancelContext.isFinish(cause)) {
+				return; // S5's cancel, run by the sealer itself: finishSeal sets CANCEL_DONE with FINISHED
+			}
 			CTL.getAndBitwiseOr(g, CANCEL_DONE);
 			if (g.waiters > 0) {
 				g.signalWaiters(); // an awaiter, a closer, or a sealer in finishSeal may go on

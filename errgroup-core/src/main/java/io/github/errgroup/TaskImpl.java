@@ -249,7 +249,8 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	/** The runnable handed to the task decorator: the body, inside the group's context. */
 	void runBody() {
-		Object previous = CancelContext.bind(this);
+		CancelContext.Binding binding = CancelContext.binding(); // one lookup for bind and restore
+		Object previous = binding.swap(this);
 		if (previous instanceof TaskImpl) {
 			this.enclosing = (TaskImpl<?>) previous;
 		}
@@ -267,7 +268,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 			finish(SUCCESS, value, null);
 		}
 		finally {
-			CancelContext.restore(previous);
+			binding.swap(previous);
 		}
 	}
 
@@ -368,7 +369,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	 * @return whether this call cancelled it (the caller then accounts for it)
 	 */
 	boolean cancelIfPending() {
-		if (STATE.compareAndSet(this, PENDING, CANCELLED)) {
+		// Read first: the canceller's walk meets mostly claimed or ended tasks, and a failing
+		// compare-and-set still takes the task's cache line exclusively from its runner.
+		if (this.state == PENDING && STATE.compareAndSet(this, PENDING, CANCELLED)) {
 			stamp(FINISHED_AT);
 			return true;
 		}
