@@ -262,7 +262,7 @@ class SampleAppEndToEndTest {
 		Map<String, Object> product = groups.stream().filter((g) -> "product".equals(g.get("name"))).findFirst().orElseThrow();
 		List<Map<String, Object>> tasks = (List<Map<String, Object>>) product.get("tasks");
 		assertThat(tasks).extracting((t) -> t.get("name"))
-			.containsExactly("details", "pricing", "inventory", "reviews", "recommendations");
+			.containsExactly("details", "pricing", "inventory", "reviews", "recommendations", "ratings");
 		assertThat(tasks).filteredOn((t) -> "failed".equals(t.get("outcome"))).extracting((t) -> t.get("name"))
 			.containsExactly("inventory");
 		assertThat(get("/").body()).contains("live fan-out timeline");

@@ -84,7 +84,7 @@ class TimelinePageBrowserTest {
 		List<String> labels = (List<String>) this.browser.executeScript(
 				"return Array.from(document.querySelector('section.group[data-group=product]').querySelectorAll(':scope > .lanes .label'))"
 						+ ".map(function (label) { return label.textContent; });");
-		assertThat(labels).containsExactly("details", "pricing", "inventory", "reviews", "recommendations");
+		assertThat(labels).containsExactly("details", "pricing", "inventory", "reviews", "recommendations", "ratings");
 		@SuppressWarnings("unchecked")
 		List<String> failed = (List<String>) this.browser.executeScript(
 				"return Array.from(document.querySelector('section.group[data-group=product]').querySelectorAll(':scope > .lanes .track'))"

@@ -24,8 +24,12 @@ import org.springframework.context.event.ContextClosedEvent;
  * {@code ExecutorConfigurationSupport.DEFAULT_PHASE} ({@code Integer.MAX_VALUE / 2}), and pausing waits
  * for their running tasks.
  * <ul>
- * <li>By default this lifecycle stops first, at {@code DEFAULT_PHASE - 512}, before graceful shutdown
- * begins to wait for the requests in flight: a request blocked in a group would otherwise hold the
+ * <li>By default the factories shut when the context publishes its {@link ContextClosedEvent}, before
+ * any lifecycle stops — the stop at {@code DEFAULT_PHASE - 512} only covers a context stopped before it
+ * closed. Before graceful shutdown begins to wait for the requests in flight, and before a lifecycle in
+ * the highest phase, such as Spring gRPC's server ({@code Integer.MAX_VALUE}), which waits out its
+ * own grace period for calls blocked in groups and then cuts them, failing their callers' groups with a
+ * status instead of the shutdown's cause: a request blocked in a group would otherwise hold the
  * whole shutdown for {@code spring.lifecycle.timeout-per-shutdown-phase} (30 s by default), which S23
  * forbids. Requests in flight then end promptly with the shutdown as their groups' cause, as a Go
  * server's requests do when its base context is cancelled on SIGTERM.</li>
@@ -84,8 +88,10 @@ final class ErrGroupShutdownLifecycle implements SmartLifecycle, ApplicationList
 		// Published before the lifecycles stop; a child context's close reaches us too, and is not ours.
 		if (event.getApplicationContext() == this.applicationContext) {
 			this.closing = true;
-			if (!this.running) {
-				shutDownAll(); // stopped before (context.stop()): stop() will not be called again
+			if (!this.running || this.phase == PHASE) {
+				// stopped before (context.stop()): stop() will not be called again; or the default, before
+				// every lifecycle, the highest phase included (see the class comment)
+				shutDownAll();
 			}
 		}
 	}
