@@ -4,11 +4,10 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A node of the cancellation tree: the one implementation of {@link GroupContext}.
@@ -28,14 +27,22 @@ import java.util.concurrent.ConcurrentHashMap;
  * then the {@code onCancel} callbacks, which include the children's "cancel me too" callbacks.
  *
  * <h2>Callbacks, exactly once</h2>
- * Callbacks live in a concurrent set, created on first use. Whoever removes a callback from the set
- * owns it: the canceller runs what it removes, {@code Registration.close()} discards what it removes.
- * Registration adds first and reads {@code cause} second; cancellation writes {@code cause} first and
- * drains second. So a callback added during the drain is either seen by the drain or sees the cause
- * itself and removes-and-runs it in the registering thread; the set's {@code remove} decides which
- * one runs it, and only one does.
+ * Callbacks live in a {@link LinkedStack}, created on first use. Each callback has a state of its
+ * own, changed once by compare-and-set:
+ * <pre>
+ *   LIVE --the canceller's walk, or the registering thread that saw the cause--&gt; RAN (it runs the action)
+ *   LIVE --{@code Registration.close()}----------------------------------------&gt; CLOSED (the action is dropped)
+ * </pre>
+ * Registration pushes first and reads {@code cause} second; cancellation writes {@code cause} first and
+ * walks second. So a callback pushed during the walk is either seen by the walk or sees the cause
+ * itself and runs it in the registering thread; the compare-and-set decides which one runs it, and
+ * only one does. RAN and CLOSED callbacks are ended: the stack's pushers unlink them later, so closing
+ * a registration is one compare-and-set, and a context that outlives many registrations (a request's
+ * scope, a parent group whose children come and go) holds about as many as are live.
+ *
+ * <p>A context is also the node by which its factory lists an open group ({@link #isEnded()}).
  */
-abstract non-sealed class CancelContext implements GroupContext {
+abstract non-sealed class CancelContext extends LinkedStack.Node implements GroupContext {
 
 	/**
 	 * What this thread is bound to (see {@link Binding}), in a box made on the thread's first binding
@@ -52,7 +59,7 @@ abstract non-sealed class CancelContext implements GroupContext {
 		try {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
 			CAUSE = lookup.findVarHandle(CancelContext.class, "cause", Throwable.class);
-			CALLBACKS = lookup.findVarHandle(CancelContext.class, "callbacks", Set.class);
+			CALLBACKS = lookup.findVarHandle(CancelContext.class, "callbacks", LinkedStack.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -71,7 +78,8 @@ abstract non-sealed class CancelContext implements GroupContext {
 
 	private volatile Throwable cause;
 
-	private volatile Set<Callback> callbacks;
+	/** The {@code onCancel} callbacks; {@code null} until the first. */
+	private volatile LinkedStack callbacks;
 
 	CancelContext(String name, Instant deadline, DeadlineClock clock) {
 		this.name = name;
@@ -172,10 +180,10 @@ abstract non-sealed class CancelContext implements GroupContext {
 	 * own work and then call {@code super}, which runs the callbacks.
 	 */
 	void cancelled(Throwable cause) {
-		Set<Callback> set = this.callbacks;
-		if (set != null) {
-			for (Callback callback : set) {
-				callback.claimAndRun();
+		LinkedStack stack = this.callbacks;
+		if (stack != null) {
+			for (LinkedStack.Node n = stack.top(); n != null; n = n.next) {
+				((Callback) n).claimAndRun();
 			}
 		}
 	}
@@ -232,21 +240,57 @@ abstract non-sealed class CancelContext implements GroupContext {
 	@Override
 	public final Registration onCancel(Runnable callback) {
 		Objects.requireNonNull(callback, "onCancel callback must not be null");
-		Callback registration = new Callback(callbacks(), callback);
-		registration.set.add(registration);
+		return register(new Callback(callback));
+	}
+
+	/**
+	 * Links a child group to this context (S14): this context's cancellation cancels the child with
+	 * this cause, as an {@code onCancel} callback would, and a factory finds its open groups through
+	 * these links (see {@link ErrGroupFactory}).
+	 * @return the registration, which the child closes when it finishes
+	 */
+	final Registration adopt(Group child) {
+		return register(new Callback(child));
+	}
+
+	/** Adds to {@code into} the child groups whose links are live: neither closed nor run. */
+	final void addLinkedChildren(List<Group> into) {
+		LinkedStack stack = this.callbacks;
+		if (stack != null) {
+			for (LinkedStack.Node n = stack.top(); n != null; n = n.next) {
+				Object action = ((Callback) n).action;
+				if (action instanceof Group && !n.isEnded()) {
+					into.add((Group) action);
+				}
+			}
+		}
+	}
+
+	/** How many callbacks the list links now, ended ones not yet unlinked included; for tests. */
+	final int linkedCallbacks() {
+		LinkedStack stack = this.callbacks;
+		return (stack != null) ? stack.linked() : 0;
+	}
+
+	private Registration register(Callback registration) {
+		LinkedStack stack = callbacks();
+		stack.push(registration);
 		if (this.cause != null) {
 			registration.claimAndRun();
+		}
+		else {
+			stack.maybeClean(); // unlinks ended callbacks now and then; a cancelled context needs none
 		}
 		return registration;
 	}
 
-	private Set<Callback> callbacks() {
-		Set<Callback> set = this.callbacks;
-		if (set == null) {
-			Set<Callback> created = ConcurrentHashMap.newKeySet();
-			set = CALLBACKS.compareAndSet(this, null, created) ? created : this.callbacks;
+	private LinkedStack callbacks() {
+		LinkedStack stack = this.callbacks;
+		if (stack == null) {
+			LinkedStack created = new LinkedStack();
+			stack = CALLBACKS.compareAndSet(this, null, created) ? created : this.callbacks;
 		}
-		return set;
+		return stack;
 	}
 
 	@Override
@@ -256,21 +300,50 @@ abstract non-sealed class CancelContext implements GroupContext {
 				+ (this.deadline != null ? ", deadline " + this.deadline : "") + "]";
 	}
 
-	private static final class Callback implements Registration {
+	/** One {@code onCancel} registration; see the class comment for its states. */
+	private static final class Callback extends LinkedStack.Node implements Registration {
 
-		final Set<Callback> set;
+		private static final VarHandle STATE;
 
-		final Runnable action;
+		static {
+			try {
+				STATE = MethodHandles.lookup().findVarHandle(Callback.class, "state", int.class);
+			}
+			catch (ReflectiveOperationException ex) {
+				throw new ExceptionInInitializerError(ex);
+			}
+		}
 
-		Callback(Set<Callback> set, Runnable action) {
-			this.set = set;
+		private static final int LIVE = 0;
+
+		private static final int RAN = 1;
+
+		private static final int CLOSED = 2;
+
+		private volatile int state;
+
+		/**
+		 * A {@code Runnable}, or the child {@link Group} of {@link #adopt}; run only by the thread that
+		 * won LIVE -&gt; RAN, let go by the one that won LIVE -&gt; CLOSED (a walker of the factory's open
+		 * groups may read it meanwhile: it sees the child or {@code null}).
+		 */
+		private Object action;
+
+		Callback(Object action) {
 			this.action = action;
 		}
 
 		void claimAndRun() {
-			if (this.set.remove(this)) {
+			if (this.state == LIVE && STATE.compareAndSet(this, LIVE, RAN)) {
+				Object a = this.action;
+				this.action = null;
 				try {
-					this.action.run();
+					if (a instanceof Group) {
+						((Group) a).parentCancelled();
+					}
+					else {
+						((Runnable) a).run();
+					}
 				}
 				catch (Throwable ex) {
 					Thread current = Thread.currentThread();
@@ -281,7 +354,14 @@ abstract non-sealed class CancelContext implements GroupContext {
 
 		@Override
 		public void close() {
-			this.set.remove(this);
+			if (this.state == LIVE && STATE.compareAndSet(this, LIVE, CLOSED)) {
+				this.action = null; // what it holds (a child group, a client call) need not wait for the unlinking
+			}
+		}
+
+		@Override
+		boolean isEnded() {
+			return this.state != LIVE;
 		}
 
 	}

@@ -134,6 +134,11 @@ public final class CancellationScope {
 			super(name, deadline, Deadlines.SYSTEM);
 		}
 
+		@Override
+		boolean isEnded() {
+			return false; // a scope is in no factory's list
+		}
+
 	}
 
 }

@@ -5,9 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
@@ -44,9 +42,17 @@ public final class ErrGroupFactory implements AutoCloseable {
 
 	private final DeadlineClock deadlineClock;
 
-	private final Set<Group> openGroups = ConcurrentHashMap.newKeySet();
+	/**
+	 * The open groups that no parent group of this factory lists, as their contexts, newest first:
+	 * opening pushes, and a finished group is unlinked later by an opening ({@link LinkedStack}), so a
+	 * group costs one compare-and-set here where a concurrent set costs several atomic operations both
+	 * ways. A group opened inside a task of this factory's group is found through its parent's link
+	 * instead ({@link Group#listedByParent()}), which S14 needs anyway, and costs the factory nothing.
+	 */
+	private final LinkedStack openGroups = new LinkedStack();
 
-	private volatile boolean closed;
+	/** Why the factory was shut ({@link #close(String)}); {@code null} while it is open. */
+	private volatile String closedReason;
 
 	private ErrGroupFactory(Builder builder) {
 		this.executor = builder.executor;
@@ -128,8 +134,29 @@ public final class ErrGroupFactory implements AutoCloseable {
 	 * @return a snapshot of the open groups
 	 */
 	public List<GroupInfo> openGroups() {
-		List<GroupInfo> groups = new ArrayList<>(this.openGroups);
-		groups.sort((a, b) -> Long.compare(a.id(), b.id()));
+		return new ArrayList<>(unfinishedGroups());
+	}
+
+	/** The groups not finished now, oldest first: a snapshot of a moving list. */
+	private List<Group> unfinishedGroups() {
+		List<Group> groups = new ArrayList<>();
+		for (LinkedStack.Node n = this.openGroups.top(); n != null; n = n.next) {
+			if (!n.isEnded()) {
+				groups.add(((Group.Ctx) n).group());
+			}
+		}
+		// The groups listed by their parents' links, level by level (see Group.listedByParent()).
+		List<Group> children = new ArrayList<>();
+		for (int i = 0; i < groups.size(); i++) {
+			children.clear();
+			groups.get(i).context.addLinkedChildren(children);
+			for (Group child : children) {
+				if (child.factory() == this && child.listedByParent()) {
+					groups.add(child);
+				}
+			}
+		}
+		groups.sort(Comparator.comparingLong(Group::id)); // ids grow with opening; pushes may race
 		return groups;
 	}
 
@@ -155,15 +182,19 @@ public final class ErrGroupFactory implements AutoCloseable {
 	 */
 	public void close(String reason) {
 		Objects.requireNonNull(reason, "reason must not be null");
-		this.closed = true;
+		if (this.closedReason == null) {
+			this.closedReason = reason;
+		}
 		// Oldest first, so that a parent is cancelled before its children (ids grow with opening): a
 		// child then ends with its parent's cause (S14), and its failure never reaches a parent that
 		// was not cancelled yet as a failure of its own.
-		List<Group> open = new ArrayList<>(this.openGroups);
-		open.sort(Comparator.comparingLong(Group::id));
-		for (Group group : open) {
-			group.context.cancel(new CancellationException(reason + ": group '" + group.name() + "' was cancelled"));
+		for (Group group : unfinishedGroups()) {
+			cancelForShutdown(group, reason);
 		}
+	}
+
+	private static void cancelForShutdown(Group group, String reason) {
+		group.context.cancel(new CancellationException(reason + ": group '" + group.name() + "' was cancelled"));
 	}
 
 	private static void checkName(String name) {
@@ -174,7 +205,7 @@ public final class ErrGroupFactory implements AutoCloseable {
 	}
 
 	private void ensureOpen() {
-		if (this.closed) {
+		if (this.closedReason != null) {
 			throw new IllegalStateException("ErrGroupFactory is shut down: no new group can be opened");
 		}
 	}
@@ -182,17 +213,28 @@ public final class ErrGroupFactory implements AutoCloseable {
 	ErrGroup open(String name, int limit, Duration timeout, CancelContext parent) {
 		ensureOpen();
 		Group group = new Group(this, IDS.incrementAndGet(), name, limit, timeout, parent);
-		this.openGroups.add(group);
-		if (this.closed) { // close() may have missed it: it sets the flag, then reads the set
-			this.openGroups.remove(group);
-			throw new IllegalStateException("ErrGroupFactory is shut down: no new group can be opened");
+		if (!group.listedByParent()) {
+			list(group);
 		}
 		group.opened();
+		String reason = this.closedReason;
+		if (reason != null) {
+			// close() came between ensureOpen() and the push, and its walk may have missed this group:
+			// it counts as opened before close(), which cancels it, as close() would have.
+			cancelForShutdown(group, reason);
+		}
 		return group;
 	}
 
-	void unregister(Group group) {
-		this.openGroups.remove(group);
+	/** Lists a group in the factory's own list: one that no parent of this factory lists; once per group. */
+	void list(Group group) {
+		this.openGroups.push(group.context);
+		this.openGroups.maybeClean();
+	}
+
+	/** How many groups the factory's own list links now, finished ones not yet unlinked included; for tests. */
+	int listedGroups() {
+		return this.openGroups.linked();
 	}
 
 	Executor executor() {

@@ -51,7 +51,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <li>{@code ASYNC}: by {@code awaitAsync}, under the lock, by an atomic or that also reads
  * {@code FINISHED}: its futures own the group, so a task ending or the canceller seals it (no thread
  * waits to), and {@code close} does nothing.</li>
- * <li>{@code CLOSE_CALLED}: by {@code close}; only chooses the word of the refusal message.</li>
+ * <li>{@code CLOSE_CALLED}: by {@code close} on a group not finished yet (a close after {@code await}
+ * has nothing to do and sets nothing); only chooses the word of the refusal message.</li>
  * </ul>
  * A thread that changes the count or sets a bit reads the other bits in the same atomic operation,
  * which is what makes "a task ended" and "an asynchronous waiter came" see each other.</li>
@@ -59,8 +60,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>The other state, and who writes it</h2>
  * <ul>
- * <li>{@link #tasks}: the lock-free {@link TaskStack}, pushed by spawners, walked by the canceller and
- * by waiters, cleaned by one spawner at a time.</li>
+ * <li>The tasks: the lock-free {@link TaskStack} this class extends (one object less per group), pushed
+ * by spawners, walked by the canceller and by waiters, cleaned by one spawner at a time.</li>
  * <li>{@code succeeded}, {@code failed}, {@code cancelled}: atomic counters, added to by whoever
  * accounts for a task's end (its runner, or the canceller or spawner that dropped it).</li>
  * <li>{@code nextIndex}: the next task's index, taken by an atomic add by each spawner.</li>
@@ -88,7 +89,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * other's bit in its own atomic or, so a future whose {@code ASYNC} came first is completed by the
  * sealer, and one whose {@code ASYNC} came after {@code FINISHED} takes itself off the list and
  * completes itself.</li>
- * <li>{@link TaskImpl#rejected}, against {@code ASYNC}: a task the executor rejected either sees an
+ * <li>{@code rejected}, the tasks the executor refused, against {@code ASYNC}: a task the executor rejected either sees an
  * asynchronous waiter and runs on its submitter, or is found by {@code awaitAsync}, which runs it
  * (S15); with a thread waiting, that thread claims it.</li>
  * </ul>
@@ -98,7 +99,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * view are here; the task list and its cleaning are {@link TaskStack}; a waiting thread that runs
  * tasks instead of idling, and the sleeping protocol, is {@link Waiter}.
  */
-final class Group implements ErrGroup, GroupInfo {
+final class Group extends TaskStack implements ErrGroup, GroupInfo {
 
 	static final System.Logger LOG = System.getLogger("io.github.errgroup");
 
@@ -131,6 +132,8 @@ final class Group implements ErrGroup, GroupInfo {
 
 	private static final VarHandle MONITOR;
 
+	private static final VarHandle OPENED_AT;
+
 	static {
 		try {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -140,6 +143,7 @@ final class Group implements ErrGroup, GroupInfo {
 			CANCELLED = lookup.findVarHandle(Group.class, "cancelled", int.class);
 			NEXT_INDEX = lookup.findVarHandle(Group.class, "nextIndex", int.class);
 			MONITOR = lookup.findVarHandle(Group.class, "monitor", Monitor.class);
+			OPENED_AT = lookup.findVarHandle(Group.class, "openedAt", Instant.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -158,13 +162,17 @@ final class Group implements ErrGroup, GroupInfo {
 
 	private final int limit;
 
-	private final Instant openedAt;
+	/**
+	 * When the group was opened, on the factory's clock; {@code null} until first read when nothing
+	 * needed it at opening (the system clock and no timeout of its own), see {@link #openedAt()}.
+	 * Set once, by compare-and-set.
+	 */
+	private volatile Instant openedAt;
 
 	private final long openedNanos;
 
 	final Listeners listeners;
 
-	final TaskStack tasks = new TaskStack();
 
 	/** The next task's index; see the class comment. */
 	private volatile int nextIndex;
@@ -208,6 +216,9 @@ final class Group implements ErrGroup, GroupInfo {
 	// Guarded by lock; null until the first awaitAsync().
 	private List<CompletableFuture<Void>> asyncWaiters;
 
+	// Guarded by lock; null until the executor first rejects a task: the tasks it rejected.
+	private List<TaskImpl<?>> rejected;
+
 	Group(ErrGroupFactory factory, long id, String name, int limit, Duration timeout, CancelContext parent) {
 		this.factory = factory;
 		this.id = id;
@@ -216,7 +227,10 @@ final class Group implements ErrGroup, GroupInfo {
 		this.parent = parent;
 		this.listeners = factory.listeners();
 		this.openedNanos = System.nanoTime();
-		this.openedAt = factory.deadlineClock().instant(); // the clock the deadline is read against
+		DeadlineClock clock = factory.deadlineClock();
+		if (timeout != null || clock != Deadlines.SYSTEM) {
+			this.openedAt = clock.instant(); // the clock the deadline is read against
+		}
 		Instant own = (timeout != null) ? plusSaturated(this.openedAt, timeout) : null;
 		Instant inherited = (parent != null) ? parent.deadlineOrNull() : null;
 		boolean ownIsEarlier = own != null && (inherited == null || own.isBefore(inherited));
@@ -228,10 +242,9 @@ final class Group implements ErrGroup, GroupInfo {
 	void opened() {
 		this.listeners.groupOpened(this);
 		if (this.parent != null) {
-			// S14: the parent's cancellation reaches the child with the parent's cause; runs at once
-			// if the parent is already cancelled.
-			CancelContext p = this.parent;
-			this.parentRegistration = p.onCancel(() -> this.context.cancel(p.cause()));
+			// S14: the parent's cancellation reaches the child with the parent's cause (parentCancelled);
+			// runs at once if the parent is already cancelled.
+			this.parentRegistration = this.parent.adopt(this);
 		}
 		Duration own = this.timeout;
 		if (own != null) {
@@ -239,6 +252,28 @@ final class Group implements ErrGroup, GroupInfo {
 			this.deadlineTimer = this.factory.deadlineClock().schedule(own, () -> this.context
 				.cancel(new TimeoutException("group '" + this.name + "' timed out after " + own)));
 		}
+	}
+
+	/**
+	 * Whether the factory finds this group through its parent's link ({@link CancelContext#adopt})
+	 * rather than in its own list: the parent is a group of the same factory. Such a group costs the
+	 * factory nothing at opening; it is listed directly only once its parent's cancellation has run
+	 * the link, after which the parent may finish before it (see {@link #parentCancelled()}).
+	 */
+	boolean listedByParent() {
+		return this.parent instanceof Ctx && ((Ctx) this.parent).group().factory == this.factory;
+	}
+
+	/** The parent's cancellation reached this group, once, through its link (S14). */
+	void parentCancelled() {
+		this.context.cancel(this.parent.cause());
+		if (listedByParent() && !isFinished()) {
+			this.factory.list(this); // the link has run: from now on the factory lists this group itself
+		}
+	}
+
+	ErrGroupFactory factory() {
+		return this.factory;
 	}
 
 	// ---- go / tryGo
@@ -436,7 +471,7 @@ final class Group implements ErrGroup, GroupInfo {
 			}
 			return task;
 		}
-		this.tasks.push(task);
+		push(task);
 		if (this.waiters > 0) {
 			signalWaiters(); // a waiter may take it
 		}
@@ -449,7 +484,7 @@ final class Group implements ErrGroup, GroupInfo {
 			}
 			return task;
 		}
-		this.tasks.maybeClean();
+		maybeClean();
 		submit(task);
 		return task;
 	}
@@ -465,7 +500,10 @@ final class Group implements ErrGroup, GroupInfo {
 			Monitor m = monitor();
 			m.lock();
 			try {
-				task.rejected = true;
+				if (this.rejected == null) {
+					this.rejected = new ArrayList<>(1);
+				}
+				this.rejected.add(task);
 				runHere = this.waiters == 0 && (this.ctl & ASYNC) != 0;
 			}
 			finally {
@@ -697,7 +735,7 @@ final class Group implements ErrGroup, GroupInfo {
 					done = true;
 				}
 				else {
-					rejected = this.tasks.rejectedUnclaimed();
+					rejected = rejectedUnclaimed();
 				}
 			}
 		}
@@ -716,6 +754,19 @@ final class Group implements ErrGroup, GroupInfo {
 			}
 		}
 		return future;
+	}
+
+	/** The tasks the executor rejected that nobody has claimed yet; under the lock, which guards {@code rejected}. */
+	private List<TaskImpl<?>> rejectedUnclaimed() {
+		List<TaskImpl<?>> unclaimed = new ArrayList<>(0);
+		if (this.rejected != null) {
+			for (TaskImpl<?> t : this.rejected) {
+				if (t.isClaimable()) {
+					unclaimed.add(t);
+				}
+			}
+		}
+		return unclaimed;
 	}
 
 	private void complete(CompletableFuture<Void> future) {
@@ -774,11 +825,10 @@ final class Group implements ErrGroup, GroupInfo {
 				Waiter.sleepUninterruptibly(this, Waiter.FOR_CANCEL_DONE);
 			}
 		}
-		this.tasks.release(); // every task has ended: let them go
+		release(); // every task has ended: let them go
 		if (this.parentRegistration != null) {
 			this.parentRegistration.close();
 		}
-		this.factory.unregister(this);
 		ErrGroupException outcome = this.failure;
 		if ((this.ctl & CLOSED_BIT) != 0 && outcome != null && !(outcome.getCause() instanceof CancellationException
 				&& outcome.getSuppressed().length == 0)) {
@@ -829,6 +879,9 @@ final class Group implements ErrGroup, GroupInfo {
 
 	@Override
 	public void close() {
+		if ((this.ctl & (FINISHED | ASYNC)) == FINISHED) {
+			return; // the usual close, after await(): nothing to wait for, nor any atomic operation to pay
+		}
 		if ((((long) CTL.getAndBitwiseOr(this, CLOSE_CALLED)) & ASYNC) != 0) {
 			return; // awaitAsync() handed the outcome to its futures: they own the group now
 		}
@@ -885,6 +938,12 @@ final class Group implements ErrGroup, GroupInfo {
 			return Group.this;
 		}
 
+		/** Ended, for the factory's list of open groups: finished. */
+		@Override
+		boolean isEnded() {
+			return Group.this.isFinished();
+		}
+
 		/**
 		 * The side effects, once, on the cancelling thread: listeners hear of it before any interrupt
 		 * (as {@link GroupListener#groupCancelled} promises); pending tasks are dropped and running ones
@@ -901,7 +960,7 @@ final class Group implements ErrGroup, GroupInfo {
 			// after it): S5's cancel at the end, or one that lost the race to the seal, has nothing to
 			// drop or interrupt, and walking every task of a big fan-out would cost a failing
 			// compare-and-set each.
-			List<TaskImpl<?>> dropped = g.isSealed() ? null : g.tasks.cancelAll();
+			List<TaskImpl<?>> dropped = g.isSealed() ? null : g.cancelAll();
 			if (dropped != null) {
 				CANCELLED.getAndAdd(g, dropped.size());
 				CTL.getAndAdd(g, (long) -dropped.size());
@@ -956,7 +1015,14 @@ final class Group implements ErrGroup, GroupInfo {
 
 	@Override
 	public Instant openedAt() {
-		return this.openedAt;
+		Instant at = this.openedAt;
+		if (at == null) {
+			// The system clock, read now and taken back by the monotonic time since opening: reading the
+			// wall clock at every opening costs most groups a clock read and an Instant no one asks for.
+			Instant made = Instant.now().minusNanos(System.nanoTime() - this.openedNanos);
+			at = OPENED_AT.compareAndSet(this, null, made) ? made : this.openedAt;
+		}
+		return at;
 	}
 
 	@Override
@@ -998,18 +1064,18 @@ final class Group implements ErrGroup, GroupInfo {
 			case CANCELLED:
 				return this.cancelled;
 			default:
-				return this.tasks.count(state);
+				return count(state);
 		}
 	}
 
 	@Override
 	public List<TaskInfo> unfinishedTasks() {
-		return this.tasks.unfinished();
+		return unfinished();
 	}
 
 	/** How many tasks the list links now, ended ones not yet unlinked included; for tests. */
 	int linkedTasks() {
-		return this.tasks.linked();
+		return linked();
 	}
 
 	@Override

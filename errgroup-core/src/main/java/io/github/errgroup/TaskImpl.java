@@ -70,7 +70,7 @@ import java.util.concurrent.CancellationException;
  * rare path that makes the group's lock if nothing had, rather than a bare park, so that it leaves no
  * stray permit for the thread's next park and waits the way the rest of the engine does.
  */
-final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
+final class TaskImpl<T> extends LinkedStack.Node implements Task<T>, TaskInfo, Runnable {
 
 	private static final int PENDING = 0;
 
@@ -96,26 +96,27 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	private static final VarHandle RUNNER;
 
-	private static final VarHandle NEXT;
 
 	static {
 		try {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
 			STATE = lookup.findVarHandle(TaskImpl.class, "state", int.class);
 			RUNNER = lookup.findVarHandle(TaskImpl.class, "runner", Thread.class);
-			NEXT = lookup.findVarHandle(TaskImpl.class, "next", TaskImpl.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
 		}
 	}
 
+	/*
+	 * The fields are few on purpose: a task of an unnamed fan-out without listeners is 56 bytes (with
+	 * compressed references), which is most of what a fan-out allocates per task (issue 15's bytes
+	 * per task). What only some tasks need lives in Extras; the runner's bits share one int.
+	 */
+
 	final Group group;
 
 	final int index;
-
-	/** The name given to {@code go} (S38), or {@code null}: an unnamed task pays only this field. */
-	private final String name;
 
 	static final byte KIND_CALLABLE = 0;
 
@@ -123,10 +124,8 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	static final byte KIND_VOID_TASK = 2;
 
-	/** A {@link java.util.concurrent.Callable}, a {@link GroupTask} or a {@link VoidTask}, as {@code kind} says. */
+	/** A {@link java.util.concurrent.Callable}, a {@link GroupTask} or a {@link VoidTask}, as the kind in {@code flags} says. */
 	private final Object body;
-
-	private final byte kind;
 
 	private volatile int state;
 
@@ -138,38 +137,40 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	 */
 	Runnable decorated;
 
-	private T result;
-
-	private Throwable exception;
-
 	/**
-	 * When the task was spawned, started and finished ({@link System#nanoTime()} readings, at
-	 * {@code SPAWNED}, {@code STARTED}, {@code FINISHED_AT}), for {@link TaskInfo}, which only listeners
-	 * see; {@code null} when the factory has none, so that such a task costs neither the array nor
-	 * the clock reads (a {@code Task} handle is a {@code TaskInfo} only by a cast, and then reads 0).
-	 * Written by whoever makes the transition, like the fields above.
+	 * What the task ended with, written by the runner before the final state publishes it: the value
+	 * when SUCCESS, the exception when FAILED, the exception it ended on (or {@code null}) when
+	 * CANCELLED.
 	 */
-	private final long[] nanos;
+	private Object outcome;
 
-	private static final int SPAWNED = 0;
+	/** The name and the times, for the tasks that have either; {@code null} for the others. */
+	private final Extras extras;
 
-	private static final int STARTED = 1;
+	/** {@code flags}: the body's kind (KIND_*), set once before the task is published. */
+	private static final int KIND_MASK = 0b11;
 
-	private static final int FINISHED_AT = 2;
-
-	private boolean ranByWaiter;
+	/** {@code flags}: the group's waiter ran the task ({@link TaskInfo#ranByWaiter()}). */
+	private static final int RAN_BY_WAITER = 1 << 2;
 
 	/**
-	 * Set when this task, run by the waiter, ended on an interrupt while its group was live: the
+	 * {@code flags}: this task, run by the waiter, ended on an interrupt while its group was live: the
 	 * interrupt may have been meant for the waiter (S8), which then sets its flag again.
 	 */
-	boolean consumedWaiterInterrupt;
+	private static final int CONSUMED_WAITER_INTERRUPT = 1 << 3;
 
 	/**
-	 * How many {@link GroupContext.Shield}s of this task are open; written and read by the runner only.
-	 * The state says SHIELDED or INTERRUPT_OWED while it is above zero.
+	 * {@code flags}, from this bit up: how many {@link GroupContext.Shield}s of this task are open. The
+	 * state says SHIELDED or INTERRUPT_OWED while it is above zero.
 	 */
-	private int shields;
+	private static final int SHIELDS_SHIFT = 4;
+
+	/**
+	 * The kind, and the runner's bits above: written by the constructor before the task is published,
+	 * then only by the runner (so no update is lost); read by the runner, and by others only once the
+	 * task has ended, or as a snapshot ({@link #ranByWaiter()}).
+	 */
+	private int flags;
 
 	/**
 	 * The task this thread was running when it started this one: the task awaiting a group of its own
@@ -179,22 +180,55 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	 */
 	private TaskImpl<?> enclosing;
 
-	/**
-	 * The next older task in the group's list; set before the task is published, later changed only
-	 * by the list's one cleaner (see {@link TaskStack}).
-	 */
-	volatile TaskImpl<?> next;
-
-	/** The executor refused it; guarded by the group's lock. */
-	boolean rejected;
-
 	TaskImpl(Group group, int index, String name, Object body, byte kind) {
 		this.group = group;
-		this.kind = kind;
+		this.flags = kind;
 		this.index = index;
-		this.name = name;
 		this.body = body;
-		this.nanos = group.listeners.isEmpty() ? null : new long[] { System.nanoTime(), 0L, 0L };
+		boolean timed = !group.listeners.isEmpty();
+		this.extras = (name != null || timed) ? new Extras(name, timed ? System.nanoTime() : 0L) : null;
+	}
+
+	/**
+	 * The name given to {@code go} (S38), and when the task was spawned, started and finished
+	 * ({@link System#nanoTime()} readings, for {@link TaskInfo}, which only listeners see). Without
+	 * listeners the times stay 0 and the clock is not read (a {@code Task} handle is a
+	 * {@code TaskInfo} only by a cast, and then reads 0); without a name and listeners there is no
+	 * {@code Extras}. The times are written by whoever makes the transition, before the state
+	 * publishes it.
+	 */
+	private static final class Extras {
+
+		final String name;
+
+		long spawned;
+
+		long started;
+
+		long finished;
+
+		Extras(String name, long spawned) {
+			this.name = name;
+			this.spawned = spawned;
+		}
+
+	}
+
+	/** Whether the group has listeners, the only ones to read the times. */
+	private boolean timed() {
+		return this.extras != null && !this.group.listeners.isEmpty();
+	}
+
+	boolean consumedWaiterInterrupt() {
+		return (this.flags & CONSUMED_WAITER_INTERRUPT) != 0;
+	}
+
+	private int shields() {
+		return this.flags >>> SHIELDS_SHIFT;
+	}
+
+	private void shields(int n) {
+		this.flags = (this.flags & ((1 << SHIELDS_SHIFT) - 1)) | (n << SHIELDS_SHIFT);
 	}
 
 	/** The executor's entry point. */
@@ -214,7 +248,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 		if (!STATE.compareAndSet(this, PENDING, RUNNING)) {
 			return; // cancelled while pending; the canceller accounted for it
 		}
-		this.ranByWaiter = waiter;
+		if (waiter) {
+			this.flags |= RAN_BY_WAITER;
+		}
 		try {
 			if (this.group.context.isCancelled()) {
 				// S4: cancelled between claim and start; the body never runs.
@@ -255,7 +291,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 			this.enclosing = (TaskImpl<?>) previous;
 		}
 		try {
-			stamp(STARTED);
+			if (timed()) {
+				this.extras.started = System.nanoTime();
+			}
 			this.group.listeners.taskStarted(this);
 			T value;
 			try {
@@ -275,7 +313,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	@SuppressWarnings("unchecked")
 	private T call() throws Exception {
 		Object task = this.body;
-		switch (this.kind) {
+		switch (this.flags & KIND_MASK) {
 			case KIND_GROUP_TASK:
 				return ((GroupTask<T>) task).call(this.group.context);
 			case KIND_VOID_TASK:
@@ -295,7 +333,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 			// S8 with S15: on the waiter the interrupt may have been its owner's, consumed by the task's
 			// blocking call; nothing tells the two apart, so the waiter sets its flag again, as code that
 			// catches an InterruptedException it cannot rethrow should.
-			this.consumedWaiterInterrupt = this.ranByWaiter;
+			if ((this.flags & RAN_BY_WAITER) != 0) {
+				this.flags |= CONSUMED_WAITER_INTERRUPT;
+			}
 		}
 		Throwable cause = this.group.context.cause();
 		if (cause != null && isConsequenceOfCancellation(ex, cause)) {
@@ -336,10 +376,12 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	}
 
 	/** Moves a RUNNING task to its final state; only the runner calls this. */
-	private void finish(int finalState, T value, Throwable ex) {
-		this.result = value;
-		this.exception = ex;
-		stamp(FINISHED_AT);
+	private void finish(int finalState, Object value, Throwable ex) {
+		if (this.state >= SUCCESS) {
+			return; // a decorator ran the body twice: the first end stands (only the runner ends a running task)
+		}
+		this.outcome = (finalState == SUCCESS) ? value : ex;
+		stampFinished();
 		for (;;) {
 			int s = this.state;
 			if (s >= SUCCESS) {
@@ -354,10 +396,12 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 				}
 				// From SHIELDED or INTERRUPT_OWED (a shield the body never closed): the owed interrupt is
 				// not delivered, the task is over; nothing of the region outlives it (S16).
-				if (this.shields > 0 && this.enclosing != null) {
-					this.enclosing.exitShield();
+				if (shields() > 0) {
+					if (this.enclosing != null) {
+						this.enclosing.exitShield();
+					}
+					shields(0);
 				}
-				this.shields = 0;
 				break;
 			}
 		}
@@ -372,7 +416,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 		// Read first: the canceller's walk meets mostly claimed or ended tasks, and a failing
 		// compare-and-set still takes the task's cache line exclusively from its runner.
 		if (this.state == PENDING && STATE.compareAndSet(this, PENDING, CANCELLED)) {
-			stamp(FINISHED_AT);
+			stampFinished();
 			return true;
 		}
 		return false;
@@ -447,8 +491,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	 * @return whether a region began (false only if the task has ended: a listener's code)
 	 */
 	boolean enterShield() {
-		if (this.shields > 0) {
-			this.shields++;
+		int open = shields();
+		if (open > 0) {
+			shields(open + 1);
 			return true;
 		}
 		for (;;) {
@@ -473,7 +518,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 				return false; // ended
 			}
 		}
-		this.shields = 1;
+		shields(1);
 		if (this.enclosing != null) {
 			this.enclosing.enterShield(); // it runs on this thread, blocked in await until we end
 		}
@@ -486,8 +531,13 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	 * during the region, or before it, is delivered now.
 	 */
 	void exitShield() {
-		if (this.shields == 0 || --this.shields > 0) {
-			return; // ended (finish let go of the regions), or a nested region
+		int open = shields();
+		if (open == 0) {
+			return; // ended: finish let go of the regions
+		}
+		shields(open - 1);
+		if (open > 1) {
+			return; // a nested region
 		}
 		if (!STATE.compareAndSet(this, SHIELDED, RUNNING) && this.state == INTERRUPT_OWED) {
 			// Only the runner leaves INTERRUPT_OWED; the canceller has done its part.
@@ -535,11 +585,6 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	}
 
-	/** Links this unpublished task to {@code older}; a plain write, the push's compare-and-set publishes it. */
-	void linkNext(TaskImpl<?> older) {
-		NEXT.set(this, older);
-	}
-
 	/** Whether no thread has claimed it yet and it is still pending: a waiter may take it. */
 	boolean isClaimable() {
 		return this.runner == null && this.state == PENDING;
@@ -551,22 +596,21 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	 */
 	void cancelAtSpawn() {
 		this.state = CANCELLED;
-		stamp(FINISHED_AT);
+		stampFinished();
 	}
 
-	private void stamp(int which) {
-		long[] n = this.nanos;
-		if (n != null) {
-			n[which] = System.nanoTime();
+	private void stampFinished() {
+		if (timed()) {
+			this.extras.finished = System.nanoTime();
 		}
 	}
 
-	private long nanos(int which) {
-		long[] n = this.nanos;
-		return (n != null) ? n[which] : 0L;
+	boolean isFinal() {
+		return this.state >= SUCCESS;
 	}
 
-	boolean isFinal() {
+	@Override
+	boolean isEnded() {
 		return this.state >= SUCCESS;
 	}
 
@@ -590,10 +634,12 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	public T resultNow() {
 		switch (state()) {
 			case SUCCESS:
-				return this.result;
+				@SuppressWarnings("unchecked")
+				T value = (T) this.outcome;
+				return value;
 			case FAILED:
 				throw new IllegalStateException("Task " + this.index + " of group '" + this.group.name()
-						+ "' failed, it has no result", this.exception);
+						+ "' failed, it has no result", (Throwable) this.outcome);
 			case CANCELLED:
 				throw new IllegalStateException(
 						"Task " + this.index + " of group '" + this.group.name() + "' was cancelled, it has no result");
@@ -606,7 +652,7 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	@Override
 	public Throwable exceptionNow() {
 		if (state() == State.FAILED) {
-			return this.exception;
+			return (Throwable) this.outcome;
 		}
 		throw new IllegalStateException("Task " + this.index + " of group '" + this.group.name()
 				+ "' did not fail, it is " + state());
@@ -624,7 +670,12 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	@Override
 	public Optional<String> name() {
-		return Optional.ofNullable(this.name);
+		return Optional.ofNullable(nameOrNull());
+	}
+
+	private String nameOrNull() {
+		Extras e = this.extras;
+		return (e != null) ? e.name : null;
 	}
 
 	/**
@@ -635,8 +686,9 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 	 */
 	String label() {
 		StringBuilder label = new StringBuilder("task ");
-		if (this.name != null) {
-			label.append('\'').append(this.name).append("' (#").append(this.index).append(')');
+		String name = nameOrNull();
+		if (name != null) {
+			label.append('\'').append(name).append("' (#").append(this.index).append(')');
 		}
 		else {
 			label.append('#').append(this.index);
@@ -646,32 +698,37 @@ final class TaskImpl<T> implements Task<T>, TaskInfo, Runnable {
 
 	@Override
 	public Optional<Throwable> exception() {
-		return isFinal() ? Optional.ofNullable(this.exception) : Optional.empty();
+		int s = this.state;
+		return (s > SUCCESS) ? Optional.ofNullable((Throwable) this.outcome) : Optional.empty();
 	}
 
 	@Override
 	public long spawnedNanos() {
-		return nanos(SPAWNED);
+		Extras e = this.extras;
+		return (e != null) ? e.spawned : 0L;
 	}
 
 	@Override
 	public long startedNanos() {
-		return nanos(STARTED);
+		Extras e = this.extras;
+		return (e != null) ? e.started : 0L;
 	}
 
 	@Override
 	public long finishedNanos() {
-		return isFinal() ? nanos(FINISHED_AT) : 0L;
+		Extras e = this.extras;
+		return (e != null && isFinal()) ? e.finished : 0L;
 	}
 
 	@Override
 	public boolean ranByWaiter() {
-		return this.ranByWaiter;
+		return (this.flags & RAN_BY_WAITER) != 0;
 	}
 
 	@Override
 	public String toString() {
-		return "Task[" + this.group.name() + "#" + this.index + ((this.name != null) ? " '" + this.name + "'" : "") + ", "
+		String name = nameOrNull();
+		return "Task[" + this.group.name() + "#" + this.index + ((name != null) ? " '" + name + "'" : "") + ", "
 				+ state() + "]";
 	}
 

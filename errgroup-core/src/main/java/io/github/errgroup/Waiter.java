@@ -28,7 +28,7 @@ package io.github.errgroup;
  * An interrupt from outside while the waiter sleeps, or one left set after a task it ran (not the
  * task's: {@link TaskImpl} clears the interrupts it caused), cancels the group. A task it ran that
  * ended on an interrupt while the group was live may have consumed such an interrupt
- * ({@link TaskImpl#consumedWaiterInterrupt}): its failure cancelled the group, as on a pool thread
+ * ({@link TaskImpl#consumedWaiterInterrupt()}): its failure cancelled the group, as on a pool thread
  * (S29). Either way the waiter remembers it in {@link #interrupted} and its caller sets the flag again
  * once it stops waiting (S8).
  */
@@ -51,7 +51,7 @@ final class Waiter extends TaskStack.Cursor {
 	boolean interrupted;
 
 	Waiter(Group group, int forWhat) {
-		super(group.tasks);
+		super(group);
 		this.group = group;
 		this.forWhat = forWhat;
 	}
@@ -73,7 +73,7 @@ final class Waiter extends TaskStack.Cursor {
 			this.interrupted = true;
 			g.interruptedWhileWaiting();
 		}
-		else if (next.consumedWaiterInterrupt) {
+		else if (next.consumedWaiterInterrupt()) {
 			this.interrupted = true; // the task's failure already cancelled the group
 		}
 	}
