@@ -124,6 +124,8 @@ muts = [
   "stack.maybeClean(); // unlinks ended callbacks", "// unlinks ended callbacks", "FootprintTest#S3*"),
  ("S16 a decorator running the body twice overwrites the first outcome", B+'TaskImpl.java',
   "return; // a decorator ran the body twice", "// a decorator ran the body twice", "FootprintTest#S16*"),
+ ("S1 an index handed to a task that never was (its decorator threw) counts as a success", B+'Group.java',
+  "\t\t\tUNCOUNTED.getAndAdd(this, 1); // before the count goes back", "\t\t\t// before the count goes back", "FootprintTest#S1*"),
  ("openedAt read lazily is the time of the read, not of the opening", B+'Group.java',
   "Instant made = Instant.now().minusNanos(System.nanoTime() - this.openedNanos);", "Instant made = Instant.now();",
   "FootprintTest#openedAt*"),

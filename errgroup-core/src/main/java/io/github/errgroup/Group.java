@@ -62,8 +62,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  * <li>The tasks: the lock-free {@link TaskStack} this class extends (one object less per group), pushed
  * by spawners, walked by the canceller and by waiters, cleaned by one spawner at a time.</li>
- * <li>{@code succeeded}, {@code failed}, {@code cancelled}: atomic counters, added to by whoever
- * accounts for a task's end (its runner, or the canceller or spawner that dropped it).</li>
+ * <li>{@code failed}, {@code cancelled}: atomic counters, added to by whoever accounts for a task's
+ * end (its runner, or the canceller or spawner that dropped it), before the task's count is given back.
+ * Successes are not counted (one atomic operation less per task): they are what is left of the
+ * indexes handed out, see {@link #succeeded()}; {@code uncounted} (atomic, rare) counts the indexes of
+ * tasks that never ran nor were cancelled (a refused {@code go}, a failing decorator).</li>
  * <li>{@code nextIndex}: the next task's index, taken by an atomic add by each spawner.</li>
  * <li>{@code cancelledNanos}: written once by the canceller.</li>
  * <li>{@code deadlineTimer}, {@code parentRegistration}: written once by {@link #opened()}, before the
@@ -122,7 +125,7 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 
 	private static final VarHandle CTL;
 
-	private static final VarHandle SUCCEEDED;
+	private static final VarHandle UNCOUNTED;
 
 	private static final VarHandle FAILED;
 
@@ -138,7 +141,7 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 		try {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
 			CTL = lookup.findVarHandle(Group.class, "ctl", long.class);
-			SUCCEEDED = lookup.findVarHandle(Group.class, "succeeded", int.class);
+			UNCOUNTED = lookup.findVarHandle(Group.class, "uncounted", int.class);
 			FAILED = lookup.findVarHandle(Group.class, "failed", int.class);
 			CANCELLED = lookup.findVarHandle(Group.class, "cancelled", int.class);
 			NEXT_INDEX = lookup.findVarHandle(Group.class, "nextIndex", int.class);
@@ -191,7 +194,8 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 	/** Outstanding count and life bits; see the class comment. */
 	private volatile long ctl;
 
-	private volatile int succeeded;
+	/** Indexes handed out to tasks that will never be counted as succeeded, failed or cancelled. */
+	private volatile int uncounted;
 
 	private volatile int failed;
 
@@ -441,6 +445,7 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 			task.decorated = this.factory.decorate(task); // S16: on the submitting thread
 		}
 		catch (RuntimeException | Error ex) {
+			UNCOUNTED.getAndAdd(this, 1); // before the count goes back, so that the seal sees it
 			if (reservation == RESERVED) {
 				countDown();
 			}
@@ -467,6 +472,7 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 				throw guardRefused;
 			}
 			if (reservation == SEALED) {
+				UNCOUNTED.getAndAdd(this, 1);
 				throw refusal(); // the owner sealed while this (non-task) thread waited for a slot
 			}
 			return task;
@@ -567,8 +573,7 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 	void taskEnded(TaskImpl<?> task) {
 		switch (task.state()) {
 			case SUCCESS:
-				SUCCEEDED.getAndAdd(this, 1);
-				break;
+				break; // not counted: see succeeded()
 			case FAILED:
 				FAILED.getAndAdd(this, 1);
 				break;
@@ -954,7 +959,11 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 		@Override
 		void cancelled(Throwable cause) {
 			Group g = Group.this;
-			g.cancelledNanos = System.nanoTime();
+			if (!CancelContext.isFinish(cause) || !g.listeners.isEmpty()) {
+				// S5's cancel of a group that finished uncancelled is timed only for listeners, as task
+				// times are: a clock read per group that only a listener would look at.
+				g.cancelledNanos = System.nanoTime();
+			}
 			g.listeners.groupCancelled(g);
 			// A sealed group's tasks have all ended (the seal needs a count of zero, and nothing is pushed
 			// after it): S5's cancel at the end, or one that lost the race to the seal, has nothing to
@@ -1058,7 +1067,7 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 		Objects.requireNonNull(state, "state");
 		switch (state) {
 			case SUCCESS:
-				return this.succeeded;
+				return succeeded();
 			case FAILED:
 				return this.failed;
 			case CANCELLED:
@@ -1066,6 +1075,18 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 			default:
 				return count(state);
 		}
+	}
+
+	/**
+	 * The tasks that succeeded: every index handed out is a task that is outstanding, failed,
+	 * cancelled, uncounted, or succeeded. Exact once the group is sealed; while it runs, a snapshot that
+	 * may be one off for each task being spawned or ending at that moment (never below 0).
+	 */
+	private int succeeded() {
+		int failedOrCancelled = this.failed + this.cancelled + this.uncounted;
+		int outstanding = (int) this.ctl;
+		int n = this.nextIndex - outstanding - failedOrCancelled;
+		return Math.max(0, n);
 	}
 
 	@Override

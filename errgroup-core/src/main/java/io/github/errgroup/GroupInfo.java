@@ -60,6 +60,8 @@ public sealed interface GroupInfo permits Group {
 	/**
 	 * Returns the {@link System#nanoTime()} reading taken when the group was cancelled.
 	 * <p><em>Integration hook</em> (see the package overview): for metrics, traces and timelines.
+	 * For a group that finished without being cancelled (S5's cancel), the time it finished when the
+	 * factory has listeners, and 0 when it has none, as {@link TaskInfo}'s times are.
 	 * @return the cancellation time, or 0 while it is live
 	 */
 	long cancelledNanos();

@@ -168,6 +168,41 @@ class FootprintTest {
 		assertThat(((TaskInfo) task).exception()).isEmpty();
 	}
 
+	/**
+	 * S1, S2, S4: successes are no longer counted but derived from the indexes handed out; the final
+	 * counts are still exact, with tasks that failed, were dropped pending, were born cancelled, and
+	 * indexes handed to tasks that never were (a decorator that threw, a refused go).
+	 */
+	@Test
+	void S1_finalCounts_areExact_withEveryKindOfEnd() throws Exception {
+		AtomicInteger decorations = new AtomicInteger();
+		ErrGroupFactory flaky = ErrGroupFactory.builder().executor(this.pool).taskDecorator(runnable -> {
+			if (decorations.incrementAndGet() == 2) {
+				throw new IllegalStateException("the decorator fails once");
+			}
+			return runnable;
+		}).build();
+		CountDownLatch started = new CountDownLatch(1);
+		ErrGroup group = flaky.group("counts").limit(1).open();
+		group.go(() -> 1); // succeeds
+		org.assertj.core.api.Assertions.assertThatThrownBy(() -> group.go(() -> 2))
+			.hasMessageContaining("the decorator fails once"); // an index, never a task
+		group.go(() -> 3); // succeeds
+		group.go(() -> {
+			started.countDown();
+			throw new IllegalStateException("boom"); // fails, cancels the group
+		});
+		assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+		group.go(() -> 5); // the group is cancelled by now or soon: dropped or born cancelled
+		org.assertj.core.api.Assertions.catchThrowable(group::await);
+		GroupInfo info = (GroupInfo) group;
+		assertThat(info.taskCount(Task.State.SUCCESS)).isEqualTo(2);
+		assertThat(info.taskCount(Task.State.FAILED)).isEqualTo(1);
+		assertThat(info.taskCount(Task.State.CANCELLED)).isEqualTo(1);
+		org.assertj.core.api.Assertions.assertThatThrownBy(() -> group.go(() -> 6)).isInstanceOf(IllegalStateException.class);
+		assertThat(info.taskCount(Task.State.SUCCESS)).as("a refused go is no success").isEqualTo(2);
+	}
+
 	/** GroupInfo.openedAt(), now read when first asked for on the system clock: still the opening time. */
 	@Test
 	void openedAt_onTheSystemClock_isWhenTheGroupOpened() throws Exception {
