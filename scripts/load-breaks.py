@@ -44,7 +44,7 @@ BREAKS = [
      [(GROUP, 'g.listeners.taskFinished(t);', '// no taskFinished for a dropped task')],
      ['spawned = success + failure + cancelled']),
     ("core never unregisters a group that failed",
-     [(GROUP, 'this.factory.unregister(this);', 'if (this.failure == null) this.factory.unregister(this);')],
+     [(GROUP, 'return Group.this.isFinished();', 'return Group.this.isFinished() && Group.this.failure == null;')],
      ['errgroup.groups.active = 0']),
 ]
 

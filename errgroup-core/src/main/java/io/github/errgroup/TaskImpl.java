@@ -611,7 +611,7 @@ final class TaskImpl<T> extends LinkedStack.Node implements Task<T>, TaskInfo, R
 
 	@Override
 	boolean isEnded() {
-		return this.state >= SUCCESS;
+		return isFinal(); // the task list unlinks final tasks
 	}
 
 	@Override
