@@ -50,7 +50,7 @@ import org.springframework.http.client.ClientHttpResponse;
  * <li>else, in {@code SENDING}, nothing more: the interrupt the group gives its tasks makes the JDK
  * {@code HttpClient} and Reactor Netty give the exchange up;
  * <li>else, in {@code READING}, closing the response's body stream, which closes its connection and
- * wakes a thread blocked reading it (the JDK's body stream ignores an interrupt);
+ * wakes a thread blocked reading it (not every body stream heeds the interrupt);
  * <li>else, in {@code RECEIVED}, nothing yet: there is no stream to close, and the calling thread,
  * which alone may take it, closes it at its next step ({@code getBody()}, {@code read()},
  * {@code close()}) on finding {@code ABORTED}.
@@ -68,7 +68,10 @@ import org.springframework.http.client.ClientHttpResponse;
  * connection and throws; a {@code close()} without {@code getBody()} drops it before the delegate's
  * close, which then drains nothing;
  * <li>during a read: the stream (or the transport) is closed under the reader, whose failure or early
- * end of stream is reported as the abort;
+ * end of stream is reported as the abort. The group interrupts its tasks before it runs their
+ * contexts' {@code onCancel} callbacks, and the JDK's body stream gives up on the interrupt: a read
+ * that fails or ends while the context is cancelled is the abort too, whether or not the abort has
+ * run yet;
  * <li>during {@code close()}: the call is still {@code READING} while the delegate drains, so the
  * cancel closes the stream under the drain;
  * <li>after {@code close()}: {@code DONE}; the cancel does nothing, and the registration is gone;
@@ -208,6 +211,14 @@ public final class DeadlineClientHttpRequestInterceptor implements ClientHttpReq
 
 		boolean isAborted() {
 			return this.state == ABORTED;
+		}
+
+		/**
+		 * Whether a failure on the calling thread is the cancellation's doing: the call was aborted, or
+		 * its context is cancelled and the interrupt (which comes before the abort) got there first.
+		 */
+		boolean isCancelled() {
+			return this.state == ABORTED || this.context.isCancelled();
 		}
 
 		/** The context's {@code onCancel} callback: on the cancelling thread. */
@@ -351,7 +362,7 @@ public final class DeadlineClientHttpRequestInterceptor implements ClientHttpReq
 					raw = this.delegate.getBody();
 				}
 				catch (IOException ex) {
-					throw call.isAborted() ? call.aborted(ex) : ex;
+					throw call.isCancelled() ? call.aborted(ex) : ex;
 				}
 				if (!call.reading(raw)) { // cancelled after the check above, with no stream to close
 					call.dropConnection(this.delegate);
@@ -440,7 +451,7 @@ public final class DeadlineClientHttpRequestInterceptor implements ClientHttpReq
 					return read.read();
 				}
 				catch (IOException | RuntimeException ex) {
-					if (call.isAborted()) {
+					if (call.isCancelled()) {
 						throw call.aborted(ex);
 					}
 					throw ex;
@@ -450,7 +461,7 @@ public final class DeadlineClientHttpRequestInterceptor implements ClientHttpReq
 			/** An aborted body must not look like a short one that ended normally. */
 			private int checked(int result) throws CallAbortedException {
 				Call call = AbortableResponse.this.call;
-				if (result < 0 && call.isAborted()) {
+				if (result < 0 && call.isCancelled()) {
 					throw call.aborted(null);
 				}
 				return result;

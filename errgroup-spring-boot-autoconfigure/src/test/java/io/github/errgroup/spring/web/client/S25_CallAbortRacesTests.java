@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +34,7 @@ import org.springframework.mock.http.client.MockClientHttpRequest;
 
 /**
  * S25: a cancel racing a {@code RestClient} call at each point of its life, made deterministic with a
- * fake transport whose body blocks, as the JDK's does, until it is closed, ignoring interrupts; a
+ * fake transport whose body blocks until it is closed, ignoring interrupts, or gives up on the interrupt; a
  * fake response whose {@code close()} drains the body, as Spring's do. Each call is aborted, not
  * drained, ends with the same {@link CallAbortedException}, and its task ends {@code CANCELLED}.
  * The wire itself is {@code S25_AcrossTheWireTests}'.
@@ -123,6 +124,28 @@ class S25_CallAbortRacesTests {
 	@Test
 	void S25_cancelledWhileReading_anEarlyEndIsTheAbort() throws Exception {
 		cancelledWhileReading(new Body(Body.ENDS_WHEN_CLOSED));
+	}
+
+	/**
+	 * The group interrupts its tasks before it runs their contexts' callbacks, so a body stream that
+	 * gives up on the interrupt (the JDK's does) fails before the call is aborted: that failure is the
+	 * abort too. A callback registered after the call's runs first and holds the canceller until the
+	 * read has failed, which makes the order certain.
+	 */
+	@Test
+	void S25_cancelledWhileReading_aReadFailedByTheInterruptBeforeTheAbortIsTheAbort() throws Exception {
+		Body body = new Body(Body.FAILS_ON_INTERRUPT);
+		Task<Void> task = go(() -> {
+			try (ClientHttpResponse received = intercept((request, sent) -> new Response(body))) {
+				received.getBody().read();
+			}
+		});
+		body.reading.get(5, TimeUnit.SECONDS);
+		this.group.context().onCancel(() -> this.thrown.orTimeout(5, TimeUnit.SECONDS).join());
+		this.group.cancel(this.cause);
+		assertCancelled(task);
+		assertThat(this.thrown.get().getSuppressed()).singleElement()
+			.satisfies((read) -> assertThat(read).hasCauseInstanceOf(InterruptedException.class));
 	}
 
 	private void cancelledWhileReading(Body body) throws Exception {
@@ -230,7 +253,8 @@ class S25_CallAbortRacesTests {
 
 	/**
 	 * A body that has arrived whole and ends at once, or that never sends anything: a read then blocks,
-	 * ignoring interrupts, until the body is closed, and fails (the JDK's) or ends (Reactor Netty's).
+	 * ignoring interrupts, until the body is closed, and fails (the JDK's) or ends (Reactor Netty's);
+	 * or a read that gives up on an interrupt, as the JDK's body stream does.
 	 */
 	static final class Body extends InputStream {
 
@@ -239,6 +263,8 @@ class S25_CallAbortRacesTests {
 		static final int FAILS_WHEN_CLOSED = 1;
 
 		static final int ENDS_WHEN_CLOSED = 2;
+
+		static final int FAILS_ON_INTERRUPT = 3;
 
 		final CompletableFuture<Void> reading = new CompletableFuture<>();
 
@@ -258,6 +284,19 @@ class S25_CallAbortRacesTests {
 				return -1;
 			}
 			this.reading.complete(null);
+			if (this.kind == FAILS_ON_INTERRUPT) {
+				try {
+					this.closed.get();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					throw new IOException(ex);
+				}
+				catch (ExecutionException ex) {
+					throw new IllegalStateException(ex);
+				}
+				throw new IOException("closed");
+			}
 			this.closed.join();
 			if (this.kind == ENDS_WHEN_CLOSED) {
 				return -1;
