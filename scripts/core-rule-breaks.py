@@ -129,10 +129,34 @@ muts = [
  ("openedAt read lazily is the time of the read, not of the opening", B+'Group.java',
   "Instant made = Instant.now().minusNanos(System.nanoTime() - this.openedNanos);", "Instant made = Instant.now();",
   "FootprintTest#openedAt*"),
+ # Batched groups (issue 15): a few runnables that each run many of their group's tasks.
+ ("S15 batched: every spawn hands the executor a runnable", B+'Group.java',
+  "else if (this.queuedRunners < this.runnerCap) {\n\t\t\thandOff(task);", "else if (true) {\n\t\t\thandOff(task);",
+  "BatchedRunnablesTest#S15_batched_aFanOut*"),
+ ("S15 batched: a runnable never hands the newest task off (a task waits behind its sibling)", B+'Group.java',
+  "\t\t\t\t\thandOff(more);", "\t\t\t\t\t// handOff(more);", "BatchedRunnablesTest#S15_batched_aTaskWaiting*"),
+ ("S15 batched: a runnable that started still counts as waiting", B+'Group.java',
+  "\t\tQUEUED_RUNNERS.getAndAdd(this, -1); // before looking", "\t\t// before looking", "BatchedRunnablesTest#S15_batched_aTaskWaiting*"),
+ ("S15 batched: a rejected runnable still counts as waiting", B+'Group.java',
+  "\t\t\t\tQUEUED_RUNNERS.getAndAdd(this, -1);\n\t\t\t}\n\t\t\t// S15: a rejected", "\t\t\t}\n\t\t\t// S15: a rejected",
+  "BatchedRunnablesTest#S15_batched_aRejected*"),
+ ("S15 batched: a runnable counts itself started only after it looked (a spawn racing it is left behind)", B+'Group.java',
+  "\t\tQUEUED_RUNNERS.getAndAdd(this, -1); // before looking", "\t\t// before looking",
+  "RacesModelCheckTest#S15_batched*"),
+ ("S15 batched: runnables take the newest task first (an older sibling waits behind blocked newer ones)", B+'TaskStack.java',
+  "\t\t\t\t\tTaskImpl<?> t = this.buffer[--this.size];\n\t\t\t\t\tthis.buffer[this.size] = null;",
+  "\t\t\t\t\tTaskImpl<?> t = this.buffer[0];\n\t\t\t\t\tSystem.arraycopy(this.buffer, 1, this.buffer, 0, --this.size);\n\t\t\t\t\tthis.buffer[this.size] = null;",
+  "BatchedRunnablesTest#S15_batched_runnablesTake*"),
+ ("S16 batched: a runnable runs the next task on a thread its last task left interrupted", B+'Group.java',
+  "\t\t\t\t}\n\t\t\t\treturn;\n\t\t\t}\n\t\t}\n\t}", "\t\t\t\t}\n\t\t\t}\n\t\t}\n\t}",
+  "BatchedRunnablesTest#S16*"),
 ]
 
 # Go after await is refused at three places (before reserving, when reserving, after S5's cancel): S9 breaks all.
-EXTRA = {"S9 go after await accepted": [
+EXTRA = {"S15 batched: a runnable counts itself started only after it looked (a spawn racing it is left behind)": [
+    (B + 'Group.java', "\t\t\t\tnext = walk.nextUnclaimed();\n\t\t\t\tif (next == null) {\n\t\t\t\t\treturn;",
+     "\t\t\t\tnext = walk.nextUnclaimed();\n\t\t\t\tif (next == null) {\n\t\t\t\t\tQUEUED_RUNNERS.getAndAdd(this, -1);\n\t\t\t\t\treturn;")],
+    "S9 go after await accepted": [
     (B + 'Group.java', "if ((c & SEALED_BITS) != 0) {\n\t\t\t\t\treturn SEALED;", "if (false) {\n\t\t\t\t\treturn SEALED;"),
     (B + 'Group.java', "return isSealed() ? SEALED : CANCELLED_GROUP;", "return CANCELLED_GROUP;")]}
 run([(name, [(f, old, new)] + EXTRA.get(name, []), tests, None) for name, f, old, new, tests in muts],

@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
@@ -29,6 +32,15 @@ public final class ErrGroupFactory implements AutoCloseable {
 	private static final String DEFAULT_NAME = "default";
 
 	private static final AtomicLong IDS = new AtomicLong();
+
+	/** {@link #runnersPerGroup()}: one runnable per task, which runs that task only. */
+	static final int UNBATCHED = Integer.MAX_VALUE;
+
+	/**
+	 * How many of a group's runnables may wait in the executor, not started, at once: the executor's
+	 * parallelism, set or detected ({@link Builder#executorParallelism}); {@link #UNBATCHED} when unknown.
+	 */
+	private final int runnersPerGroup;
 
 	private final Executor executor;
 
@@ -61,6 +73,32 @@ public final class ErrGroupFactory implements AutoCloseable {
 		this.customizers = List.copyOf(builder.customizers);
 		this.blockingGuard = builder.blockingGuard;
 		this.deadlineClock = builder.deadlineClock;
+		this.runnersPerGroup = (builder.executorParallelism > 0) ? builder.executorParallelism
+				: detectParallelism(builder.executor);
+	}
+
+	/**
+	 * The parallelism of the JDK's pools, which say it: a {@code ThreadPoolExecutor} that queues runs
+	 * its core threads (it adds threads only once its queue is full), a {@code ForkJoinPool} its
+	 * parallelism. A pool that hands off directly ({@code SynchronousQueue}: a thread per runnable, as
+	 * {@code newCachedThreadPool}) and any other executor (virtual threads, a test's) get one runnable
+	 * per task.
+	 */
+	private static int detectParallelism(Executor executor) {
+		if (executor instanceof ThreadPoolExecutor) {
+			ThreadPoolExecutor pool = (ThreadPoolExecutor) executor;
+			if (!(pool.getQueue() instanceof SynchronousQueue)) {
+				return Math.max(1, pool.getCorePoolSize());
+			}
+		}
+		if (executor instanceof ForkJoinPool) {
+			return ((ForkJoinPool) executor).getParallelism();
+		}
+		return UNBATCHED;
+	}
+
+	int runnersPerGroup() {
+		return this.runnersPerGroup;
 	}
 
 	/**
@@ -282,6 +320,8 @@ public final class ErrGroupFactory implements AutoCloseable {
 
 		private DeadlineClock deadlineClock = DeadlineClock.system();
 
+		private int executorParallelism;
+
 		private Builder() {
 		}
 
@@ -367,6 +407,34 @@ public final class ErrGroupFactory implements AutoCloseable {
 		 */
 		public Builder deadlineClock(DeadlineClock deadlineClock) {
 			this.deadlineClock = Objects.requireNonNull(deadlineClock, "deadlineClock must not be null");
+			return this;
+		}
+
+		/**
+		 * Says how many tasks the executor runs at once, for an executor the factory cannot read it
+		 * from. It reads it from a {@code ThreadPoolExecutor} with a queue (its core size) and from a
+		 * {@code ForkJoinPool} (its parallelism); the Spring Boot starter sets it from its
+		 * {@code ThreadPoolTaskExecutor}. Any other executor gets one runnable per task.
+		 * <p>With a parallelism of {@code n}, a group hands the executor at most {@code n} runnables that
+		 * have not started yet; a task spawned beyond that stays in the group, and each runnable, once
+		 * started, runs its group's unclaimed tasks one after another until there are none, handing one
+		 * more to the executor whenever one of the group's runnables has started. A fan-out on a busy
+		 * pool then costs a few hand-offs instead of one per task; on an idle pool every task still
+		 * starts at once. The executor's own statistics (Boot's {@code executor.*} meters) count these
+		 * runnables, not tasks; the group's meters count tasks. Every task runs exactly as it would
+		 * alone: its decorator, its context and its interrupts are its own (S16).
+		 * <p>{@code Integer.MAX_VALUE} turns batching off: one runnable per task, which runs that task.
+		 * <p><em>Integration hook</em> (see the package overview): for executors that wrap a pool.
+		 * @param parallelism how many tasks the executor runs at once; at least 1
+		 * @return this builder
+		 * @throws IllegalArgumentException if {@code parallelism} is less than 1
+		 */
+		public Builder executorParallelism(int parallelism) {
+			if (parallelism < 1) {
+				throw new IllegalArgumentException("executorParallelism must be at least 1, it was " + parallelism
+						+ "; use Integer.MAX_VALUE for one runnable per task");
+			}
+			this.executorParallelism = parallelism;
 			return this;
 		}
 

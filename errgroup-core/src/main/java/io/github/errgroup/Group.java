@@ -73,7 +73,37 @@ import java.util.concurrent.locks.ReentrantLock;
  * group is handed out; read by the sealer.</li>
  * <li>{@code waiters}: how many threads sleep on {@code changed}; written under the lock, read without
  * it by whoever must wake them (see {@link Waiter}).</li>
+ * <li>{@code queuedRunners}: how many of this group's runnables wait in the executor, not started;
+ * only counted when the group is batched (below). Added to by whoever hands one off, taken from by the
+ * runnable as it starts; a count, not a state: it only decides whether to hand one more off.</li>
  * </ul>
+ *
+ * <h2>Runnables: one per task, or a few that run many (issue 15)</h2>
+ * Unbatched ({@code runnerCap} is {@link ErrGroupFactory#UNBATCHED}: an executor whose parallelism is
+ * unknown, virtual threads, a pool with a thread per runnable), each task is its own runnable and runs
+ * itself only. Batched, with {@code runnerCap = n} (the executor's parallelism):
+ * <pre>
+ *   spawn:  push the task; then, if queuedRunners &lt; n, queuedRunners++ and hand the task to the
+ *           executor as a runnable; else leave it: a waiting runnable will find it
+ *   runnable starts: queuedRunners--; then, until no task is unclaimed:
+ *           take its own task if still unclaimed, else the oldest unclaimed one (its own
+ *           {@link TaskStack.Fifo} walk: the order the executor would have started them in);
+ *           if queuedRunners &lt; n and another task is unclaimed, hand the oldest such off too;
+ *           run the task (claimed by compare-and-set, as any runner: see TaskImpl)
+ *           an interrupt left set afterwards (the body's, or the executor stopping): hand the rest to
+ *           one more runnable if none waits, and give the thread back
+ * </pre>
+ * No task is left behind. A spawner leaves its task only after reading {@code queuedRunners >= n}, which
+ * came after its push, so at least one runnable had not started then; it decrements after that read and
+ * only then looks, so it sees the task. A runnable that finds nothing unclaimed leaves; a task pushed
+ * after its look finds fewer than {@code n} waiting (or a waiting one that will look). A runnable the
+ * executor rejects is not counted and its task stays unclaimed for a waiter, as unbatched (S15). A
+ * task runs on a runnable exactly as it would on its own: claimed once, its decorator and context its
+ * own, and an interrupt it leaves set ends the runnable rather than reach the next task (S16). The same
+ * task may be handed off twice (two runnables saw it unclaimed); the second finds it claimed and looks
+ * for others. Runnables take the oldest first, as the executor starts runnables, so that with as many
+ * threads as tasks every task still gets one in spawn order (a task that blocks does not keep an older
+ * sibling from starting); waiters take the newest, and they race only by compare-and-set.
  *
  * <h2>What the lock guards</h2>
  * The lock ({@link Monitor}, a {@code ReentrantLock} with its condition {@code changed}) is made by
@@ -133,6 +163,8 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 
 	private static final VarHandle NEXT_INDEX;
 
+	private static final VarHandle QUEUED_RUNNERS;
+
 	private static final VarHandle MONITOR;
 
 	private static final VarHandle OPENED_AT;
@@ -145,6 +177,7 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 			FAILED = lookup.findVarHandle(Group.class, "failed", int.class);
 			CANCELLED = lookup.findVarHandle(Group.class, "cancelled", int.class);
 			NEXT_INDEX = lookup.findVarHandle(Group.class, "nextIndex", int.class);
+			QUEUED_RUNNERS = lookup.findVarHandle(Group.class, "queuedRunners", int.class);
 			MONITOR = lookup.findVarHandle(Group.class, "monitor", Monitor.class);
 			OPENED_AT = lookup.findVarHandle(Group.class, "openedAt", Instant.class);
 		}
@@ -164,6 +197,17 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 	private final CancelContext parent;
 
 	private final int limit;
+
+	/**
+	 * How many of this group's runnables may wait in the executor, not started, at once; beyond that a
+	 * spawned task is left for the runnables already handed off, which run the group's unclaimed tasks
+	 * one after another ({@link #runAsRunner}). {@link ErrGroupFactory#UNBATCHED}: one runnable per
+	 * task, which runs that task only, and nothing is counted.
+	 */
+	final int runnerCap;
+
+	/** This group's runnables handed to the executor and not started yet; counted only when batched. */
+	private volatile int queuedRunners;
 
 	/**
 	 * When the group was opened, on the factory's clock; {@code null} until first read when nothing
@@ -229,6 +273,7 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 		this.name = name;
 		this.limit = limit;
 		this.parent = parent;
+		this.runnerCap = factory.runnersPerGroup();
 		this.listeners = factory.listeners();
 		this.openedNanos = System.nanoTime();
 		DeadlineClock clock = factory.deadlineClock();
@@ -491,8 +536,73 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 			return task;
 		}
 		maybeClean();
-		submit(task);
+		if (this.runnerCap == ErrGroupFactory.UNBATCHED) {
+			submit(task);
+		}
+		else if (this.queuedRunners < this.runnerCap) {
+			handOff(task);
+		}
+		// else: a runnable already waiting in the executor will find it (it starts after this push)
 		return task;
+	}
+
+	/** Hands a runnable to the executor, counted until it starts ({@link #runAsRunner}). */
+	private void handOff(TaskImpl<?> task) {
+		QUEUED_RUNNERS.getAndAdd(this, 1);
+		submit(task);
+	}
+
+	/**
+	 * A runnable of a batched group, on the executor's thread ({@link TaskImpl#run()}): runs its own
+	 * task if it is still unclaimed, then the group's other unclaimed tasks, oldest first (the order the
+	 * executor would have started them in), until there are none. Before each task, if fewer than
+	 * {@code runnerCap} runnables wait and another task is unclaimed, it hands the oldest such to the
+	 * executor too, so that a burst of spawns made while the executor was busy spreads over the threads
+	 * that free up, and a task waiting for a sibling does not wait behind it. See the class comment.
+	 */
+	void runAsRunner(TaskImpl<?> own) {
+		if (!own.isClaimable() && isSealed()) {
+			return; // a late runnable of a finished group: nothing is left, and no spawn reads the count
+		}
+		QUEUED_RUNNERS.getAndAdd(this, -1); // before looking: a spawner that saw it counted pushed first
+		TaskStack.Fifo walk = null;
+		TaskImpl<?> next = own;
+		for (;;) {
+			if (!next.isClaimable()) {
+				if (walk == null) {
+					if (isSealed()) {
+						return; // a late runnable of a finished group: nothing is left
+					}
+					walk = new TaskStack.Fifo(this);
+				}
+				next = walk.nextUnclaimed();
+				if (next == null) {
+					return;
+				}
+			}
+			if (this.queuedRunners < this.runnerCap) {
+				if (walk == null) {
+					walk = new TaskStack.Fifo(this);
+				}
+				TaskImpl<?> more = walk.peekUnclaimedOtherThan(next);
+				if (more != null) {
+					handOff(more);
+				}
+			}
+			next.runBy(false);
+			if (Thread.currentThread().isInterrupted()) {
+				// Not the task's (it clears the interrupts it caused): the body's own, or the executor's
+				// (shutdownNow). The next task must not inherit it (S16), and a pool that stops wants its
+				// thread back: leave the rest to a runnable of its own, as the executor would run it.
+				if (this.queuedRunners == 0) {
+					TaskImpl<?> rest = ((walk != null) ? walk : new TaskStack.Fifo(this)).nextUnclaimed();
+					if (rest != null) {
+						handOff(rest);
+					}
+				}
+				return;
+			}
+		}
 	}
 
 	private void submit(TaskImpl<?> task) {
@@ -500,6 +610,9 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 			this.factory.executor().execute(task);
 		}
 		catch (RuntimeException ex) {
+			if (this.runnerCap != ErrGroupFactory.UNBATCHED) {
+				QUEUED_RUNNERS.getAndAdd(this, -1);
+			}
 			// S15: a rejected task is not lost. It stays unclaimed for a thread waiting on this group;
 			// with only asynchronous waiters, it runs here, as CallerRunsPolicy would.
 			boolean runHere;

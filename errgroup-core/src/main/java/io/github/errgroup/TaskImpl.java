@@ -49,7 +49,8 @@ import java.util.concurrent.CancellationException;
  * RUNNING to the outside world.
  *
  * <h2>Claiming</h2>
- * The executor and the waiting thread may both hold this runnable; the first to set {@code runner}
+ * The executor, the waiting thread and, in a batched group, another of the group's runnables
+ * ({@link Group#runAsRunner}) may all hold this task; the first to set {@code runner}
  * from {@code null} may try {@code PENDING -> RUNNING}; everyone else returns at once. The runner is
  * thus published before the state says RUNNING, which is what lets a canceller read it safely.
  *
@@ -231,10 +232,18 @@ final class TaskImpl<T> extends LinkedStack.Node implements Task<T>, TaskInfo, R
 		this.flags = (this.flags & ((1 << SHIELDS_SHIFT) - 1)) | (n << SHIELDS_SHIFT);
 	}
 
-	/** The executor's entry point. */
+	/**
+	 * The executor's entry point: runs this task, or, in a batched group, this task and the group's
+	 * other unclaimed ones ({@link Group#runAsRunner}).
+	 */
 	@Override
 	public void run() {
-		runBy(false);
+		if (this.group.runnerCap != ErrGroupFactory.UNBATCHED) {
+			this.group.runAsRunner(this);
+		}
+		else {
+			runBy(false);
+		}
 	}
 
 	/**

@@ -3,8 +3,9 @@ package io.github.errgroup;
 /**
  * A thread waiting for its group, which runs the group's unclaimed tasks instead of idling (S15): the
  * owner in {@link ErrGroup#await()} (waiting for the group to be sealable) or a {@code go} held by
- * the limit (waiting for a slot). The executor takes tasks oldest first; a waiter claims them from the
- * newest end, with its own {@link TaskStack.Cursor}. A task the executor rejected simply stays
+ * the limit (waiting for a slot). The executor starts one runnable per task oldest first (batched, a
+ * few runnables that each take the oldest unclaimed task, see {@link Group}); a waiter claims them from
+ * the newest end, with its own {@link TaskStack.Cursor}. A task the executor rejected simply stays
  * unclaimed for a waiter.
  *
  * <h2>One step</h2>

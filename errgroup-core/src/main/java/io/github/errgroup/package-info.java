@@ -54,6 +54,9 @@
  * hook cancels statements, under a {@link io.github.errgroup.GroupContext#shield()}).</li>
  * <li>{@link io.github.errgroup.ErrGroupFactory.Builder#blockingGuard(Runnable)}: refuses blocking on
  * threads that must not block.</li>
+ * <li>{@link io.github.errgroup.ErrGroupFactory.Builder#executorParallelism(int)}: how many tasks an
+ * executor that wraps a pool runs at once, so that a group hands it a few runnables that each run
+ * several of its tasks, rather than one per task.</li>
  * <li>{@link io.github.errgroup.DeadlineClock}, set with
  * {@link io.github.errgroup.ErrGroupFactory.Builder#deadlineClock(DeadlineClock)}: where deadlines
  * come from, for tests that advance time by hand instead of waiting for it; and

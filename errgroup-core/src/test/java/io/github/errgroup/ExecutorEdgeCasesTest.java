@@ -117,15 +117,33 @@ class ExecutorEdgeCasesTest {
 
 	// ---- S15: a full queue, an executor that rejects everything
 
+	/** Unbatched (one runnable per task), the queue of one fills and the executor rejects the rest. */
 	@Test
 	void S15_fullExecutorQueue_rejectedTasksRunInTheAwaitingThread() throws Exception {
+		fullExecutorQueue(Integer.MAX_VALUE, 12 - 2);
+	}
+
+	/**
+	 * Batched (the pool's parallelism, 1, read from it), the group hands the busy pool one runnable and
+	 * keeps the rest: nothing is rejected, and the owner runs them all the same.
+	 */
+	@Test
+	void S15_fullExecutorQueue_batched_oneRunnableWaits_andTheAwaitingThreadRunsTheRest() throws Exception {
+		fullExecutorQueue(0, 0);
+	}
+
+	private void fullExecutorQueue(int executorParallelism, int expectedRejections) throws Exception {
 		AtomicInteger rejections = new AtomicInteger();
 		ThreadPoolExecutor oneThreadQueueOfOne = track(new ThreadPoolExecutor(1, 1, 0L, MILLISECONDS,
 				new ArrayBlockingQueue<>(1), (r, executor) -> {
 					rejections.incrementAndGet();
 					new ThreadPoolExecutor.AbortPolicy().rejectedExecution(r, executor);
 				}));
-		ErrGroupFactory factory = ErrGroupFactory.create(oneThreadQueueOfOne);
+		ErrGroupFactory.Builder builder = ErrGroupFactory.builder().executor(oneThreadQueueOfOne);
+		if (executorParallelism > 0) {
+			builder.executorParallelism(executorParallelism);
+		}
+		ErrGroupFactory factory = builder.build();
 		int n = 12;
 		CountDownLatch firstStarted = new CountDownLatch(1);
 		CountDownLatch othersRan = new CountDownLatch(n - 1);
@@ -152,7 +170,8 @@ class ExecutorEdgeCasesTest {
 					return Thread.currentThread();
 				}));
 			}
-			assertThat(rejections.get()).as("one task queued, the rest rejected").isEqualTo(n - 2);
+			assertThat(rejections.get()).as("rejections (unbatched: one task queued, the rest rejected)")
+				.isEqualTo(expectedRejections);
 
 			g.await();
 

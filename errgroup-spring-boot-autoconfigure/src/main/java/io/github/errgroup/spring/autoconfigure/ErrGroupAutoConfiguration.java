@@ -18,6 +18,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.task.TaskDecorator;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 /**
  * {@link EnableAutoConfiguration Auto-configuration} for the {@link ErrGroupFactory} (S18, S20, S23).
@@ -51,6 +52,13 @@ public final class ErrGroupAutoConfiguration {
 			ObjectProvider<TaskDecorator> taskDecorators, ObjectProvider<GroupCustomizer> customizers,
 			ObjectProvider<ErrGroupFactoryBuilderCustomizer> builderCustomizers) {
 		ErrGroupFactory.Builder builder = ErrGroupFactory.builder().executor(errGroupTaskExecutor);
+		if (errGroupTaskExecutor instanceof ThreadPoolTaskExecutor pool && pool.getQueueCapacity() > 0) {
+			// A queueing pool runs its core threads: a group hands it that many runnables at most, each
+			// running the group's tasks in turn, instead of one per task (the core reads this from a
+			// ThreadPoolExecutor itself, but not through Spring's wrapper). Boot's executor.* meters
+			// then count those runnables; errgroup.tasks.* count the tasks.
+			builder.executorParallelism(Math.max(1, pool.getCorePoolSize()));
+		}
 		listeners.orderedStream().forEach(builder::listener);
 		// Applied here, at go(), and not on the executor: a task that the awaiting thread runs (S15)
 		// never passes through the executor, and one that does must not be decorated twice.

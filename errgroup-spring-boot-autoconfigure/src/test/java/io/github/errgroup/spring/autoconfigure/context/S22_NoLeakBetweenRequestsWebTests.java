@@ -97,7 +97,11 @@ class S22_NoLeakBetweenRequestsWebTests {
 		// The pool thread is idle when a round starts and takes that round's first task: tasks of
 		// different requests, in turn, on one thread.
 		assertThat(seen.requestsServedByThePool).hasSizeGreaterThanOrEqualTo(ROUNDS);
-		assertThat(seen.poolThreadsChecked.get()).isGreaterThanOrEqualTo(seen.onPool.get());
+		// The pool checks its thread around each of its runnables. A group hands the pool at most one
+		// runnable per pool thread, which runs the group's waiting tasks in turn (issue 15): between two of
+		// them the thread does not go back to the pool, and what shows it clean is each task's own check on
+		// entry (Seen.expect: its request's values only, and no leftover of the task before it).
+		assertThat(seen.poolThreadsChecked.get()).isPositive().isLessThanOrEqualTo(seen.onPool.get());
 		// While the pool thread is held, the other requests' threads run their own tasks (S15).
 		assertThat(seen.onRequestThread.get()).isGreaterThanOrEqualTo((REQUESTS_AT_ONCE - 1) * ROUNDS);
 	}

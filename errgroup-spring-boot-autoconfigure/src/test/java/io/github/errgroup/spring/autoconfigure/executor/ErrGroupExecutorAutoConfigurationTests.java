@@ -221,6 +221,46 @@ class ErrGroupExecutorAutoConfigurationTests {
 	}
 
 	/** Runs a group task on the executor (not on the waiter) and returns its thread's name. */
+	/**
+	 * S19 with issue 15: the factory knows the pool's parallelism through Spring's wrapper. With both
+	 * core threads busy, a fan-out of 50 leaves 2 runnables in the pool's queue, not 50, and every task
+	 * still runs once the pool frees (the owner's await() helps, S15).
+	 */
+	@Test
+	void S19_aGroupHandsThePoolAsManyRunnablesAsItHasCoreThreads() {
+		this.runner.withPropertyValues("errgroup.executor.pool.core-size=2", "errgroup.executor.pool.max-size=2")
+			.run((context) -> {
+				ThreadPoolTaskExecutor executor = context.getBean(BEAN, ThreadPoolTaskExecutor.class);
+				ThreadPoolExecutor pool = executor.getThreadPoolExecutor();
+				CountDownLatch release = new CountDownLatch(1);
+				CountDownLatch started = new CountDownLatch(2);
+				for (int i = 0; i < 2; i++) {
+					executor.execute(() -> {
+						started.countDown();
+						try {
+							release.await(30, TimeUnit.SECONDS);
+						}
+						catch (InterruptedException ex) {
+							Thread.currentThread().interrupt();
+						}
+					});
+				}
+				assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+				ErrGroupFactory factory = context.getBean(ErrGroupFactory.class);
+				java.util.List<Task<Void>> tasks = new java.util.ArrayList<>();
+				try (ErrGroup group = factory.newGroup("fan-out")) {
+					for (int i = 0; i < 50; i++) {
+						tasks.add(group.go(() -> {
+						}));
+					}
+					assertThat(pool.getQueue()).as("runnables waiting for the busy pool").hasSize(2);
+					release.countDown();
+					group.await();
+				}
+				assertThat(tasks).allSatisfy((task) -> assertThat(task.state()).isEqualTo(Task.State.SUCCESS));
+			});
+	}
+
 	private static String runOnExecutor(AssertableApplicationContext context) throws InterruptedException {
 		return runOnExecutorThread(context).getName();
 	}
