@@ -42,7 +42,29 @@ class RacesModelCheckTest {
 
 	private static final double SCALE = Double.parseDouble(System.getProperty("errgroup.modelcheck.scale", "1"));
 
+	/**
+	 * Runs the model check; a failing schedule fails the test with its trace. Lincheck 3.7 sometimes
+	 * reports "Non-determinism found": a schedule that hung the first time and did not when Lincheck
+	 * replayed it to print it (seen twice in about a dozen full builds, on S32 scenarios that this
+	 * engine change did not touch; Lincheck's tracker lists such reports as its own bugs). A real
+	 * hang replays, and a real failure is an AssertionError: so that report alone gets one more
+	 * exploration, said on stderr, and a second one fails the test.
+	 */
 	private static void modelCheck(int invocations, Runnable scenario) {
+		try {
+			explore(invocations, scenario);
+		}
+		catch (IllegalStateException ex) {
+			if (ex.getMessage() == null || !ex.getMessage().startsWith("Non-determinism found")) {
+				throw ex;
+			}
+			System.err.println("RacesModelCheckTest: Lincheck reported non-determinism (a hang its replay did not"
+					+ " repeat); exploring once more");
+			explore(invocations, scenario);
+		}
+	}
+
+	private static void explore(int invocations, Runnable scenario) {
 		int budget = Math.max(1, (int) (invocations * SCALE));
 		AtomicInteger explored = new AtomicInteger();
 		try {
@@ -327,6 +349,33 @@ class RacesModelCheckTest {
 			check(task.state() == Task.State.SUCCESS, "the task ended " + task.state());
 			check(ranOn[0] == (((TaskInfo) task).ranByWaiter() ? waiter : poolThread), "ranByWaiter says who ran the task");
 			listener.assertBalanced(1, 1);
+		});
+	}
+
+	/**
+	 * S15, batched (Group "Runnables"): with one runnable allowed, a spawner that leaves its task to
+	 * the group's runnable races that runnable starting, running its own task and looking for more.
+	 * Nothing waits on the group, so no waiter can rescue a task left behind: after both threads are
+	 * done, the new task has run or a runnable for it is queued, and running the queue ends both tasks.
+	 */
+	@Test
+	void S15_batched_aSpawnRacingTheGroupsRunnableStartingAndLooking_leavesNoTaskBehind() {
+		modelCheck(60, () -> {
+			QueueExecutor pool = new QueueExecutor();
+			ErrGroupFactory factory = ErrGroupFactory.builder().executor(pool).executorParallelism(1).build();
+			ErrGroup group = factory.newGroup("batched");
+			AtomicInteger runs = new AtomicInteger();
+			Task<Integer> first = group.go(runs::incrementAndGet); // handed off: the one runnable
+			Task<?>[] second = new Task<?>[1];
+			Thread poolThread = start(pool::runNext);
+			Thread spawner = start(() -> second[0] = group.go(runs::incrementAndGet));
+			join(poolThread, spawner);
+			pool.runAll(); // whatever was handed off meanwhile
+			check(first.state() == Task.State.SUCCESS, "the first task ended " + first.state());
+			check(second[0].state() == Task.State.SUCCESS,
+					"the second task was left " + second[0].state() + " with no runnable to run it");
+			check(runs.get() == 2, "the bodies ran " + runs.get() + " times");
+			group.close();
 		});
 	}
 
