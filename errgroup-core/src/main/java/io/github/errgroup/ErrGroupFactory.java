@@ -73,13 +73,17 @@ public final class ErrGroupFactory implements AutoCloseable {
 		this.customizers = List.copyOf(builder.customizers);
 		this.blockingGuard = builder.blockingGuard;
 		this.deadlineClock = builder.deadlineClock;
-		this.runnersPerGroup = (builder.executorParallelism > 0) ? builder.executorParallelism
+		int parallelism = (builder.executorParallelism > 0) ? builder.executorParallelism
 				: detectParallelism(builder.executor);
+		// A group counts its waiting runnables in 30 bits (Group.runners): beyond that, one per task.
+		this.runnersPerGroup = (parallelism >= 1 << 30) ? UNBATCHED : parallelism;
 	}
 
 	/**
-	 * The parallelism of the JDK's pools, which say it: a {@code ThreadPoolExecutor} that queues runs
-	 * its core threads (it adds threads only once its queue is full), a {@code ForkJoinPool} its
+	 * The parallelism of the JDK's pools, which say it. A {@code ThreadPoolExecutor} with an unbounded
+	 * queue runs its core threads and never more; with a bounded one it adds threads up to its maximum
+	 * once the queue is full, so its maximum is what a group may fill (and a maximum of
+	 * {@code Integer.MAX_VALUE} means one runnable per task). A {@code ForkJoinPool} runs its
 	 * parallelism. A pool that hands off directly ({@code SynchronousQueue}: a thread per runnable, as
 	 * {@code newCachedThreadPool}) and any other executor (virtual threads, a test's) get one runnable
 	 * per task.
@@ -88,7 +92,8 @@ public final class ErrGroupFactory implements AutoCloseable {
 		if (executor instanceof ThreadPoolExecutor) {
 			ThreadPoolExecutor pool = (ThreadPoolExecutor) executor;
 			if (!(pool.getQueue() instanceof SynchronousQueue)) {
-				return Math.max(1, pool.getCorePoolSize());
+				boolean unbounded = pool.getQueue().remainingCapacity() == Integer.MAX_VALUE;
+				return Math.max(1, unbounded ? pool.getCorePoolSize() : pool.getMaximumPoolSize());
 			}
 		}
 		if (executor instanceof ForkJoinPool) {
@@ -412,9 +417,10 @@ public final class ErrGroupFactory implements AutoCloseable {
 
 		/**
 		 * Says how many tasks the executor runs at once, for an executor the factory cannot read it
-		 * from. It reads it from a {@code ThreadPoolExecutor} with a queue (its core size) and from a
+		 * from. It reads it from a {@code ThreadPoolExecutor} with a queue (its core size if the queue
+		 * is unbounded, else its maximum size, which a full queue grows it to) and from a
 		 * {@code ForkJoinPool} (its parallelism); the Spring Boot starter sets it from its
-		 * {@code ThreadPoolTaskExecutor}. Any other executor gets one runnable per task.
+		 * {@code ThreadPoolTaskExecutor} the same way. Any other executor gets one runnable per task.
 		 * <p>With a parallelism of {@code n}, a group hands the executor at most {@code n} runnables that
 		 * have not started yet; a task spawned beyond that stays in the group, and each runnable, once
 		 * started, runs its group's unclaimed tasks one after another until there are none, handing one

@@ -73,9 +73,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * group is handed out; read by the sealer.</li>
  * <li>{@code waiters}: how many threads sleep on {@code changed}; written under the lock, read without
  * it by whoever must wake them (see {@link Waiter}).</li>
- * <li>{@code queuedRunners}: how many of this group's runnables wait in the executor, not started;
- * only counted when the group is batched (below). Added to by whoever hands one off, taken from by the
- * runnable as it starts; a count, not a state: it only decides whether to hand one more off.</li>
+ * <li>{@code runners}: how many of this group's runnables wait in the executor, not started
+ * ({@code WAITING}), and whether a task was ever left to them ({@code LEFT}, set once); only used
+ * when the group is batched (below). Added to by whoever hands one off, taken from by the runnable as
+ * it starts, {@code LEFT} set by compare-and-set by a spawner that leaves its task.</li>
  * </ul>
  *
  * <h2>Runnables: one per task, or a few that run many (issue 15)</h2>
@@ -83,20 +84,25 @@ import java.util.concurrent.locks.ReentrantLock;
  * unknown, virtual threads, a pool with a thread per runnable), each task is its own runnable and runs
  * itself only. Batched, with {@code runnerCap = n} (the executor's parallelism):
  * <pre>
- *   spawn:  push the task; then, if queuedRunners &lt; n, queuedRunners++ and hand the task to the
- *           executor as a runnable; else leave it: a waiting runnable will find it
- *   runnable starts: queuedRunners--; then, until no task is unclaimed:
- *           take its own task if still unclaimed, else the oldest unclaimed one (its own
+ *   spawn:  push the task; then, if WAITING &lt; n, WAITING++ and hand the task to the executor as a
+ *           runnable; else leave it: set LEFT (compare-and-set, unless set), a waiting runnable will
+ *           find it
+ *   runnable starts: WAITING--; then:
+ *           take its own task if still unclaimed, else, if LEFT is not set, stop: every task has a
+ *           runnable of its own, as unbatched; else the oldest unclaimed one (its own
  *           {@link TaskStack.Fifo} walk: the order the executor would have started them in);
- *           if queuedRunners &lt; n and another task is unclaimed, hand the oldest such off too;
- *           run the task (claimed by compare-and-set, as any runner: see TaskImpl)
+ *           if LEFT, WAITING &lt; n and another task is unclaimed, hand the oldest such off too;
+ *           run the task (claimed by compare-and-set, as any runner: see TaskImpl); repeat
  *           an interrupt left set afterwards (the body's, or the executor stopping): hand the rest to
- *           one more runnable if none waits, and give the thread back
+ *           one more runnable if tasks were left and none waits, and give the thread back
  * </pre>
- * No task is left behind. A spawner leaves its task only after reading {@code queuedRunners >= n}, which
- * came after its push, so at least one runnable had not started then; it decrements after that read and
- * only then looks, so it sees the task. A runnable that finds nothing unclaimed leaves; a task pushed
- * after its look finds fewer than {@code n} waiting (or a waiting one that will look). A runnable the
+ * No task is left behind. A spawner leaves its task only after reading, or setting, {@code LEFT} with
+ * {@code WAITING >= n} in one read of the word, which came after its push: at least one runnable had not
+ * started then. Each such runnable decrements the word after that, so it sees {@code LEFT} when it
+ * looks, and then sees the task. A runnable that finds nothing unclaimed leaves; a task pushed after
+ * its look finds fewer than {@code n} waiting (or a waiting one that will look). A group that never
+ * leaves a task costs one atomic add per hand-off and one per start, and its runnables never walk the
+ * tasks: a runnable whose task the waiter took just returns, as unbatched. A runnable the
  * executor rejects is not counted and its task stays unclaimed for a waiter, as unbatched (S15). A
  * task runs on a runnable exactly as it would on its own: claimed once, its decorator and context its
  * own, and an interrupt it leaves set ends the runnable rather than reach the next task (S16). The same
@@ -163,7 +169,7 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 
 	private static final VarHandle NEXT_INDEX;
 
-	private static final VarHandle QUEUED_RUNNERS;
+	private static final VarHandle RUNNERS;
 
 	private static final VarHandle MONITOR;
 
@@ -177,7 +183,7 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 			FAILED = lookup.findVarHandle(Group.class, "failed", int.class);
 			CANCELLED = lookup.findVarHandle(Group.class, "cancelled", int.class);
 			NEXT_INDEX = lookup.findVarHandle(Group.class, "nextIndex", int.class);
-			QUEUED_RUNNERS = lookup.findVarHandle(Group.class, "queuedRunners", int.class);
+			RUNNERS = lookup.findVarHandle(Group.class, "runners", int.class);
 			MONITOR = lookup.findVarHandle(Group.class, "monitor", Monitor.class);
 			OPENED_AT = lookup.findVarHandle(Group.class, "openedAt", Instant.class);
 		}
@@ -206,8 +212,14 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 	 */
 	final int runnerCap;
 
-	/** This group's runnables handed to the executor and not started yet; counted only when batched. */
-	private volatile int queuedRunners;
+	/** {@code runners}: set, and never cleared, once a spawner left a task to the runnables waiting. */
+	private static final int LEFT = 1 << 30;
+
+	/** {@code runners}: how many of this group's runnables wait in the executor, not started. */
+	private static final int WAITING = LEFT - 1;
+
+	/** {@code WAITING} and {@code LEFT}; changed only when batched. See the class comment. */
+	private volatile int runners;
 
 	/**
 	 * When the group was opened, on the factory's clock; {@code null} until first read when nothing
@@ -539,39 +551,60 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 		if (this.runnerCap == ErrGroupFactory.UNBATCHED) {
 			submit(task);
 		}
-		else if (this.queuedRunners < this.runnerCap) {
-			handOff(task);
+		else {
+			handOffOrLeave(task);
 		}
-		// else: a runnable already waiting in the executor will find it (it starts after this push)
 		return task;
 	}
 
-	/** Hands a runnable to the executor, counted until it starts ({@link #runAsRunner}). */
+	/**
+	 * Batched: hands the task to the executor if fewer than {@code runnerCap} of the group's runnables
+	 * wait there; else leaves it to them, saying so ({@code LEFT}) in the same word they count
+	 * themselves started in. Called after the push: see the class comment.
+	 */
+	private void handOffOrLeave(TaskImpl<?> task) {
+		for (;;) {
+			int r = this.runners;
+			if ((r & WAITING) < this.runnerCap) {
+				handOff(task);
+				return;
+			}
+			if ((r & LEFT) != 0 || RUNNERS.compareAndSet(this, r, r | LEFT)) {
+				return; // a runnable that has not started yet will find it
+			}
+		}
+	}
+
+	/** Hands a runnable to the executor, counted as waiting until it starts ({@link #runAsRunner}). */
 	private void handOff(TaskImpl<?> task) {
-		QUEUED_RUNNERS.getAndAdd(this, 1);
+		RUNNERS.getAndAdd(this, 1);
 		submit(task);
 	}
 
 	/**
 	 * A runnable of a batched group, on the executor's thread ({@link TaskImpl#run()}): runs its own
-	 * task if it is still unclaimed, then the group's other unclaimed tasks, oldest first (the order the
-	 * executor would have started them in), until there are none. Before each task, if fewer than
-	 * {@code runnerCap} runnables wait and another task is unclaimed, it hands the oldest such to the
-	 * executor too, so that a burst of spawns made while the executor was busy spreads over the threads
-	 * that free up, and a task waiting for a sibling does not wait behind it. See the class comment.
+	 * task if it is still unclaimed; then, if the group ever left a task to its runnables, the group's
+	 * unclaimed tasks, oldest first (the order the executor would have started them in), until there are
+	 * none. Before each task, if tasks were left, fewer than {@code runnerCap} runnables wait and another
+	 * task is unclaimed, it hands the oldest such to the executor too, so that a burst of spawns made
+	 * while the executor was busy spreads over the threads that free up, and a task waiting for a later
+	 * sibling is not stuck behind it. See the class comment.
 	 */
 	void runAsRunner(TaskImpl<?> own) {
 		if (!own.isClaimable() && isSealed()) {
 			return; // a late runnable of a finished group: nothing is left, and no spawn reads the count
 		}
-		QUEUED_RUNNERS.getAndAdd(this, -1); // before looking: a spawner that saw it counted pushed first
+		RUNNERS.getAndAdd(this, -1); // before looking: a spawner that saw it waiting pushed first
 		TaskStack.Fifo walk = null;
 		TaskImpl<?> next = own;
 		for (;;) {
 			if (!next.isClaimable()) {
+				if ((this.runners & LEFT) == 0) {
+					return; // no task was left: each has a runnable of its own
+				}
 				if (walk == null) {
 					if (isSealed()) {
-						return; // a late runnable of a finished group: nothing is left
+						return;
 					}
 					walk = new TaskStack.Fifo(this);
 				}
@@ -580,7 +613,8 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 					return;
 				}
 			}
-			if (this.queuedRunners < this.runnerCap) {
+			int r = this.runners;
+			if ((r & LEFT) != 0 && (r & WAITING) < this.runnerCap) {
 				if (walk == null) {
 					walk = new TaskStack.Fifo(this);
 				}
@@ -594,7 +628,7 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 				// Not the task's (it clears the interrupts it caused): the body's own, or the executor's
 				// (shutdownNow). The next task must not inherit it (S16), and a pool that stops wants its
 				// thread back: leave the rest to a runnable of its own, as the executor would run it.
-				if (this.queuedRunners == 0) {
+				if ((this.runners & (LEFT | WAITING)) == LEFT) {
 					TaskImpl<?> rest = ((walk != null) ? walk : new TaskStack.Fifo(this)).nextUnclaimed();
 					if (rest != null) {
 						handOff(rest);
@@ -611,7 +645,7 @@ final class Group extends TaskStack implements ErrGroup, GroupInfo {
 		}
 		catch (RuntimeException ex) {
 			if (this.runnerCap != ErrGroupFactory.UNBATCHED) {
-				QUEUED_RUNNERS.getAndAdd(this, -1);
+				RUNNERS.getAndAdd(this, -1);
 			}
 			// S15: a rejected task is not lost. It stays unclaimed for a thread waiting on this group;
 			// with only asynchronous waiters, it runs here, as CallerRunsPolicy would.

@@ -200,11 +200,18 @@ class BatchedRunnablesTest {
 	@Test
 	void executorParallelism_isReadFromTheJdkPoolsThatSayIt_andOtherwiseOneRunnablePerTask() {
 		ThreadPoolExecutor queued = new ThreadPoolExecutor(3, 10, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+		ThreadPoolExecutor growing = new ThreadPoolExecutor(3, 10, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(5));
+		ThreadPoolExecutor growingWithoutBound = new ThreadPoolExecutor(3, Integer.MAX_VALUE, 1, TimeUnit.SECONDS,
+				new LinkedBlockingQueue<>(5));
 		ThreadPoolExecutor direct = new ThreadPoolExecutor(0, 10, 1, TimeUnit.SECONDS, new SynchronousQueue<>());
 		ForkJoinPool forkJoin = new ForkJoinPool(5);
-		this.pools.addAll(List.of(queued, direct, forkJoin));
+		this.pools.addAll(List.of(queued, growing, growingWithoutBound, direct, forkJoin));
 		Executor other = Runnable::run;
-		assertThat(ErrGroupFactory.create(queued).runnersPerGroup()).as("a queueing pool: its core size").isEqualTo(3);
+		assertThat(ErrGroupFactory.create(queued).runnersPerGroup()).as("an unbounded queue: the core size").isEqualTo(3);
+		assertThat(ErrGroupFactory.create(growing).runnersPerGroup()).as("a bounded queue: the maximum size")
+			.isEqualTo(10);
+		assertThat(ErrGroupFactory.create(growingWithoutBound).runnersPerGroup()).as("a bounded queue, no maximum")
+			.isEqualTo(ErrGroupFactory.UNBATCHED);
 		assertThat(ErrGroupFactory.create(direct).runnersPerGroup()).as("a thread per runnable")
 			.isEqualTo(ErrGroupFactory.UNBATCHED);
 		assertThat(ErrGroupFactory.create(forkJoin).runnersPerGroup()).isEqualTo(5);

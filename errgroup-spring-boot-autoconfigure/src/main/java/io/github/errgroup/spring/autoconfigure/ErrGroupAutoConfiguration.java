@@ -53,11 +53,13 @@ public final class ErrGroupAutoConfiguration {
 			ObjectProvider<ErrGroupFactoryBuilderCustomizer> builderCustomizers) {
 		ErrGroupFactory.Builder builder = ErrGroupFactory.builder().executor(errGroupTaskExecutor);
 		if (errGroupTaskExecutor instanceof ThreadPoolTaskExecutor pool && pool.getQueueCapacity() > 0) {
-			// A queueing pool runs its core threads: a group hands it that many runnables at most, each
-			// running the group's tasks in turn, instead of one per task (the core reads this from a
-			// ThreadPoolExecutor itself, but not through Spring's wrapper). Boot's executor.* meters
-			// then count those runnables; errgroup.tasks.* count the tasks.
-			builder.executorParallelism(Math.max(1, pool.getCorePoolSize()));
+			// A queueing pool runs its core threads, or up to its maximum once a bounded queue is full: a
+			// group hands it that many runnables at most, each running the group's tasks in turn, instead
+			// of one per task (the core reads this from a ThreadPoolExecutor itself, but not through
+			// Spring's wrapper). Boot's executor.* meters then count those runnables; errgroup.tasks.*
+			// count the tasks. With queue-capacity 0 every runnable gets a thread: one per task.
+			int threads = (pool.getQueueCapacity() == Integer.MAX_VALUE) ? pool.getCorePoolSize() : pool.getMaxPoolSize();
+			builder.executorParallelism(Math.max(1, threads));
 		}
 		listeners.orderedStream().forEach(builder::listener);
 		// Applied here, at go(), and not on the executor: a task that the awaiting thread runs (S15)
