@@ -40,7 +40,7 @@ muts = [
         "@Bean(name = TASK_EXECUTOR_BEAN_NAME)\n		@ConditionalOnMissingBean(name = TASK_EXECUTOR_BEAN_NAME)\n		ThreadPoolTaskExecutor")],
   "ErrGroupExecutorAutoConfigurationTests#S19_applicationTaskExecutor*+S19_async*", None),
  ("S19 the pool's parallelism not given to the factory (a group hands it one runnable per task)",
-  [(AC, "			builder.executorParallelism(Math.max(1, threads));\n", "")],
+  [(AC, "			builder.executorParallelism(ErrGroupFactory.parallelismOf(pool.getThreadPoolExecutor()));\n", "")],
   "ErrGroupExecutorAutoConfigurationTests#S19_aGroupHands*", None),
  ("S19 keep-alive not passed to the executor",
   [(EX, "				.keepAlive(pool.getKeepAlive())\n", "")],

@@ -74,25 +74,31 @@ public final class ErrGroupFactory implements AutoCloseable {
 		this.blockingGuard = builder.blockingGuard;
 		this.deadlineClock = builder.deadlineClock;
 		int parallelism = (builder.executorParallelism > 0) ? builder.executorParallelism
-				: detectParallelism(builder.executor);
+				: parallelismOf(builder.executor);
 		// A group counts its waiting runnables in 30 bits (Group.runners): beyond that, one per task.
 		this.runnersPerGroup = (parallelism >= 1 << 30) ? UNBATCHED : parallelism;
 	}
 
 	/**
-	 * The parallelism of the JDK's pools, which say it. A {@code ThreadPoolExecutor} with an unbounded
-	 * queue runs its core threads and never more; with a bounded one it adds threads up to its maximum
-	 * once the queue is full, so its maximum is what a group may fill (and a maximum of
-	 * {@code Integer.MAX_VALUE} means one runnable per task). A {@code ForkJoinPool} runs its
-	 * parallelism. A pool that hands off directly ({@code SynchronousQueue}: a thread per runnable, as
-	 * {@code newCachedThreadPool}) and any other executor (virtual threads, a test's) get one runnable
-	 * per task.
+	 * How many tasks one of the JDK's pools runs at once, as {@link Builder#executorParallelism} takes
+	 * it; what the builder uses when it is not set. A {@code ThreadPoolExecutor} with an unbounded queue
+	 * runs its core threads and never more; with a bounded one it adds threads up to its maximum once the
+	 * queue is full, so its maximum is what a group may fill (a maximum of {@code Integer.MAX_VALUE}
+	 * means one runnable per task). A {@code ForkJoinPool} runs its parallelism. A pool that hands off
+	 * directly ({@code SynchronousQueue}: a thread per runnable, as {@code newCachedThreadPool}) and any
+	 * other executor (virtual threads, a test's) get {@code Integer.MAX_VALUE}: one runnable per task.
+	 * <p><em>Integration hook</em> (see the package overview): for a framework whose executor wraps one
+	 * of these pools (the Spring Boot starter passes its {@code ThreadPoolTaskExecutor}'s pool).
+	 * @param executor the executor, or the pool inside it
+	 * @return its parallelism, at least 1; {@code Integer.MAX_VALUE} when it does not say
 	 */
-	private static int detectParallelism(Executor executor) {
+	public static int parallelismOf(Executor executor) {
 		if (executor instanceof ThreadPoolExecutor) {
 			ThreadPoolExecutor pool = (ThreadPoolExecutor) executor;
 			if (!(pool.getQueue() instanceof SynchronousQueue)) {
-				boolean unbounded = pool.getQueue().remainingCapacity() == Integer.MAX_VALUE;
+				java.util.concurrent.BlockingQueue<Runnable> queue = pool.getQueue();
+				// capacity = what it holds + what it has room for (an unbounded queue: Integer.MAX_VALUE)
+				boolean unbounded = (long) queue.size() + queue.remainingCapacity() >= Integer.MAX_VALUE;
 				return Math.max(1, unbounded ? pool.getCorePoolSize() : pool.getMaximumPoolSize());
 			}
 		}
@@ -419,8 +425,9 @@ public final class ErrGroupFactory implements AutoCloseable {
 		 * Says how many tasks the executor runs at once, for an executor the factory cannot read it
 		 * from. It reads it from a {@code ThreadPoolExecutor} with a queue (its core size if the queue
 		 * is unbounded, else its maximum size, which a full queue grows it to) and from a
-		 * {@code ForkJoinPool} (its parallelism); the Spring Boot starter sets it from its
-		 * {@code ThreadPoolTaskExecutor} the same way. Any other executor gets one runnable per task.
+		 * {@code ForkJoinPool} (its parallelism): see {@link ErrGroupFactory#parallelismOf}, which the
+		 * Spring Boot starter applies to its {@code ThreadPoolTaskExecutor}'s pool. Any other executor gets
+		 * one runnable per task.
 		 * <p>With a parallelism of {@code n}, a group hands the executor at most {@code n} runnables that
 		 * have not started yet; a task spawned beyond that stays in the group, and each runnable, once
 		 * started, runs its group's unclaimed tasks one after another until there are none, handing one

@@ -56,7 +56,9 @@
  * threads that must not block.</li>
  * <li>{@link io.github.errgroup.ErrGroupFactory.Builder#executorParallelism(int)}: how many tasks an
  * executor that wraps a pool runs at once, so that a group hands it a few runnables that each run
- * several of its tasks, rather than one per task.</li>
+ * several of its tasks, rather than one per task; and
+ * {@link io.github.errgroup.ErrGroupFactory#parallelismOf(java.util.concurrent.Executor)}, what it reads
+ * from the JDK's pools, for the pool inside such an executor.</li>
  * <li>{@link io.github.errgroup.DeadlineClock}, set with
  * {@link io.github.errgroup.ErrGroupFactory.Builder#deadlineClock(DeadlineClock)}: where deadlines
  * come from, for tests that advance time by hand instead of waiting for it; and

@@ -52,14 +52,12 @@ public final class ErrGroupAutoConfiguration {
 			ObjectProvider<TaskDecorator> taskDecorators, ObjectProvider<GroupCustomizer> customizers,
 			ObjectProvider<ErrGroupFactoryBuilderCustomizer> builderCustomizers) {
 		ErrGroupFactory.Builder builder = ErrGroupFactory.builder().executor(errGroupTaskExecutor);
-		if (errGroupTaskExecutor instanceof ThreadPoolTaskExecutor pool && pool.getQueueCapacity() > 0) {
-			// A queueing pool runs its core threads, or up to its maximum once a bounded queue is full: a
-			// group hands it that many runnables at most, each running the group's tasks in turn, instead
-			// of one per task (the core reads this from a ThreadPoolExecutor itself, but not through
-			// Spring's wrapper). Boot's executor.* meters then count those runnables; errgroup.tasks.*
-			// count the tasks. With queue-capacity 0 every runnable gets a thread: one per task.
-			int threads = (pool.getQueueCapacity() == Integer.MAX_VALUE) ? pool.getCorePoolSize() : pool.getMaxPoolSize();
-			builder.executorParallelism(Math.max(1, threads));
+		if (errGroupTaskExecutor instanceof ThreadPoolTaskExecutor pool) {
+			// The core reads a pool's parallelism from a ThreadPoolExecutor, not through Spring's wrapper:
+			// a group then hands the pool that many runnables at most, each running the group's tasks in
+			// turn (queue-capacity 0: one per task). Boot's executor.* meters count those runnables;
+			// errgroup.tasks.* count the tasks.
+			builder.executorParallelism(ErrGroupFactory.parallelismOf(pool.getThreadPoolExecutor()));
 		}
 		listeners.orderedStream().forEach(builder::listener);
 		// Applied here, at go(), and not on the executor: a task that the awaiting thread runs (S15)
